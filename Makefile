@@ -1,0 +1,53 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test test-sqlite test-pg lint fmt openapi bench check migrate clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	mkdir -p var
+	$(BIN)/alembic upgrade head
+
+run: migrate
+	$(BIN)/cadre bootstrap-dev
+	$(BIN)/uvicorn app.main:app --factory --host $(HOST) --port $(PORT)
+
+# The whole suite; under CI=true the PostgreSQL run is mandatory (see tests/conftest.py).
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff format --check app tests migrations
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+fmt: install
+	$(BIN)/ruff format app tests migrations
+	$(BIN)/ruff check --fix app tests migrations
+
+openapi: install
+	$(BIN)/python -m app.openapi_export openapi/openapi.json
+
+bench: install
+	$(BIN)/python scripts/bench.py
+
+check: lint test
+	CADRE_DATABASE_URL=sqlite:///var/check.db $(BIN)/alembic upgrade head
+	CADRE_DATABASE_URL=sqlite:///var/check.db $(BIN)/alembic check
+	rm -f var/check.db
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

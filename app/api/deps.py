@@ -1,0 +1,70 @@
+"""Request-scoped dependencies: the unit of work, the authenticated actor, the clock."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.db.uow import UnitOfWork
+from app.services import auth
+from app.services.context import Actor, Clock
+from app.services.errors import Unauthenticated
+from app.settings import Settings
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="API token from `cadre token create`, sent as `Authorization: Bearer cad_...`",
+)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def get_uow(request: Request) -> Iterator[UnitOfWork]:
+    uow = UnitOfWork(request.app.state.session_factory)
+    try:
+        yield uow
+    finally:
+        uow.rollback()
+        uow.close()
+
+
+# scope="function": the session closes before the response is sent, never after.
+UowDep = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def get_actor(
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("send Authorization: Bearer <token>")
+    request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
+    actor = auth.authenticate(
+        uow.session,
+        credentials.credentials,
+        pepper=settings.token_pepper,
+        now=clock.now(),
+        request_id=request_id[:64],
+    )
+    uow.rollback()  # end the read transaction; the use case starts its own
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]

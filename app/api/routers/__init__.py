@@ -1,0 +1,14 @@
+"""All API routers, in the order they appear in the OpenAPI document."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.settings import Settings
+
+
+def routers(settings: Settings) -> list[APIRouter]:
+    from app.api.routers import candidates, policies, positions
+
+    found: list[APIRouter] = [candidates.router, positions.router, policies.router]
+    return found

@@ -1,0 +1,89 @@
+"""Selection policy (选拔任用政策) bodies."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field
+
+from app.api.schemas.common import OutModel, ShortText, StrictModel, Text
+
+Weight = Annotated[Decimal, Field(ge=0, le=1, max_digits=6, decimal_places=4)]
+
+
+class PolicyParamsIn(StrictModel):
+    """Parameters to set; those left out come from the base policy (default: central)."""
+
+    publicity_working_days: int | None = Field(
+        default=None, ge=1, le=60, description="PUB-DURATION 任前公示 working days (floor 5)"
+    )
+    publicity_calendar_days: int | None = Field(
+        default=None, ge=1, le=90, description="PUB-DURATION also at least N calendar days"
+    )
+    secret_ballot: bool | None = Field(default=None, description="DEC-SECRET-BALLOT 无记名投票")
+    recommendation_majority_required: bool | None = Field(
+        default=None, description="REC-MAJORITY: a nominee needs a majority of participants"
+    )
+    competitive_weights: list[Weight] | None = Field(
+        default=None,
+        min_length=3,
+        max_length=3,
+        description="COMP-SCORE weights: written exam, interview, democratic evaluation",
+    )
+    dissatisfaction_cutoff: (
+        Annotated[Decimal, Field(gt=0, le=1, max_digits=6, decimal_places=4)] | None
+    ) = Field(default=None, description="COMP-DISSATISFACTION: rate above this excludes")
+    shortlist_size: int | None = Field(default=None, ge=1, le=50, description="COMP-SHORTLIST")
+    previous_unit_inspection: bool | None = Field(default=None, description="INS-PREVIOUS-UNIT")
+    previous_unit_years: int | None = Field(default=None, ge=1, le=20)
+    reserve_pool_required: bool | None = Field(
+        default=None, description="RES-POOL-REQUIRED 后备干部"
+    )
+    self_nomination_forward_days: int | None = Field(
+        default=None, ge=1, le=60, description="NOM-SELF-FORWARD working days"
+    )
+    probation_months: int | None = Field(
+        default=None, ge=1, le=60, description="PROB-TERM 试用期 (floor 12)"
+    )
+    probation_for_all_competitive: bool | None = None
+    misconduct_influence_months: int | None = Field(
+        default=None, ge=1, le=120, description="EXCL-DISCIPLINE influence period"
+    )
+    training_hours_required: int | None = Field(
+        default=None, ge=0, le=10000, description="QUAL-TRAINING hours in 5 years"
+    )
+    party_standing_years_township: int | None = Field(default=None, ge=0, le=60)
+    party_standing_years_county: int | None = Field(default=None, ge=0, le=60)
+    party_standing_years_bureau: int | None = Field(default=None, ge=0, le=60)
+    party_standing_years_provincial: int | None = Field(default=None, ge=0, le=60)
+    recommendation_participation: Annotated[str, Text(20, 1)] | None = Field(
+        default=None, description='REC-PARTICIPATION share, e.g. "3/4" (floor 2/3)'
+    )
+
+
+class PolicyCreate(StrictModel):
+    name: Annotated[str, Text(100, 1)] = Field(
+        pattern=r"^[a-z0-9][a-z0-9-]*$", description="Slug; reusing a name makes a new version"
+    )
+    title: ShortText = ""
+    description: Annotated[str, Text(4000)] = ""
+    source: ShortText = ""
+    base: Annotated[str, Text(100, 1)] | None = Field(
+        default=None, description="Start from this policy's latest version (default: central)"
+    )
+    params: PolicyParamsIn = Field(default_factory=PolicyParamsIn)
+
+
+class PolicyOut(OutModel):
+    id: uuid.UUID
+    name: str
+    version: int
+    title: str
+    description: str
+    source: str
+    preset: bool = Field(description="Shipped with the service (from the seeds)")
+    params: dict[str, object]
+    created_at: datetime

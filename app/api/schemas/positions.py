@@ -1,0 +1,67 @@
+"""Position (职位) bodies."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from app.api.schemas.common import OutModel, StrictModel, Text
+from app.domain.enums import FillMethod, RankLevel
+
+
+class PositionCreate(StrictModel):
+    external_id: Annotated[str, Text(100, 1)] | None = None
+    org_unit: Annotated[str, Text(200, 1)] = Field(examples=["市发展和改革委员会"])
+    title: Annotated[str, Text(200, 1)] = Field(examples=["副主任"])
+    rank_level: RankLevel
+    fill_method: FillMethod = Field(
+        description="appointed 委任 / elected 选任 / hired 聘任 (APP-FORM)"
+    )
+    probation_applies: bool | None = Field(
+        default=None,
+        description="Probation (试用期, PROB-TERM); default: non-elected posts at bureau level "
+        "and below",
+    )
+    is_party_post: bool = Field(default=False, description="A party post (QUAL-PARTY-STANDING)")
+    headcount: int = Field(ge=1, le=1000, description="Approved headcount (核定职数)")
+    occupant_ids: list[uuid.UUID] = Field(
+        default_factory=list, max_length=1000, description="Candidates holding it now"
+    )
+
+
+class PositionPatch(StrictModel):
+    external_id: Annotated[str, Text(100, 1)] | None = None
+    org_unit: Annotated[str, Text(200, 1)] | None = None
+    title: Annotated[str, Text(200, 1)] | None = None
+    probation_applies: bool | None = None
+    is_party_post: bool | None = None
+    headcount: int | None = Field(default=None, ge=1, le=1000)
+    occupant_ids: list[uuid.UUID] | None = Field(default=None, max_length=1000)
+
+
+class OccupantOut(OutModel):
+    candidate_id: uuid.UUID
+    name: str
+    since: date
+
+
+class PositionOut(OutModel):
+    id: uuid.UUID
+    external_id: str | None
+    org_unit: str
+    title: str
+    rank_level: RankLevel
+    is_principal: bool
+    fill_method: FillMethod
+    probation_applies: bool
+    is_party_post: bool
+    headcount: int
+    occupants: list[OccupantOut]
+    free_places: int = Field(description="headcount − current occupants (derived, never stored)")
+    version: int
+    etag: str
+    created_at: datetime
+    updated_at: datetime

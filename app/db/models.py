@@ -1,0 +1,229 @@
+"""SQLAlchemy tables. Tables are not API schemas: the api layer has its own pydantic models."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base, new_id
+
+# --- identity -------------------------------------------------------------------------------
+
+
+class Principal(Base):
+    """Someone who acts through the API: a person or an integrating system, with roles."""
+
+    __tablename__ = "principals"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    org_unit: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[object]] = mapped_column(JSON)
+    candidate_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("candidates.id"), default=None
+    )
+    created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A bearer token; only its keyed hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    principal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("principals.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+# --- registry -------------------------------------------------------------------------------
+
+
+class Candidate(Base):
+    """A cadre (干部) with the career data the qualification rules need."""
+
+    __tablename__ = "candidates"
+    __table_args__ = (
+        CheckConstraint("grassroots_years >= 0", name="grassroots_nonneg"),
+        CheckConstraint("training_hours_5y >= 0", name="training_nonneg"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True, default=None)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    gender: Mapped[str] = mapped_column(String(16))
+    birth_date: Mapped[date] = mapped_column(Date)
+    ethnicity: Mapped[str] = mapped_column(String(50))
+    party_membership: Mapped[str] = mapped_column(String(32))
+    party_join_date: Mapped[date | None] = mapped_column(Date, default=None)
+    work_start_date: Mapped[date] = mapped_column(Date)
+    grassroots_years: Mapped[Decimal] = mapped_column(Numeric(4, 1))
+    education: Mapped[str] = mapped_column(String(32))
+    org_unit: Mapped[str] = mapped_column(String(200), default="")
+    current_title: Mapped[str] = mapped_column(String(200), default="")
+    rank_level: Mapped[str | None] = mapped_column(String(32), default=None)
+    rank_since: Mapped[date | None] = mapped_column(Date, default=None)
+    last_promotion_date: Mapped[date | None] = mapped_column(Date, default=None)
+    on_probation: Mapped[bool] = mapped_column(Boolean, default=False)
+    training_hours_5y: Mapped[int] = mapped_column(Integer, default=0)
+    posts: Mapped[list[object]] = mapped_column(JSON, default=list)
+    appraisals: Mapped[list[object]] = mapped_column(JSON, default=list)
+    sanctions: Mapped[list[object]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(index=True)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class ReservePoolEntry(Base):
+    """Membership of the reserve pool (后备干部库); removal closes the row, never deletes it."""
+
+    __tablename__ = "reserve_pool_entries"
+    __table_args__ = (Index("ix_reserve_pool_open", "candidate_id", "removed_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id"))
+    category: Mapped[str] = mapped_column(String(100), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    added_at: Mapped[datetime]
+    added_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("principals.id"))
+    removed_at: Mapped[datetime | None] = mapped_column(default=None)
+    removed_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    removed_rule: Mapped[str | None] = mapped_column(String(40), default=None)
+
+
+class MisconductRecord(Base):
+    """Misconduct on the cadre's file (DISC-MISCONDUCT). Append-only."""
+
+    __tablename__ = "misconduct_records"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(200))
+    recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("principals.id"))
+    recorded_at: Mapped[datetime]
+
+
+class Position(Base):
+    """A post with its approved headcount (核定职数). Free places are derived from occupants."""
+
+    __tablename__ = "positions"
+    __table_args__ = (CheckConstraint("headcount >= 1", name="headcount_positive"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True, default=None)
+    org_unit: Mapped[str] = mapped_column(String(200), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    rank_level: Mapped[str] = mapped_column(String(32))
+    fill_method: Mapped[str] = mapped_column(String(16))
+    probation_applies: Mapped[bool] = mapped_column(Boolean)
+    is_party_post: Mapped[bool] = mapped_column(Boolean, default=False)
+    headcount: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class PositionOccupant(Base):
+    """Who holds a place of a position; `until` closes the tenure (history is kept)."""
+
+    __tablename__ = "position_occupants"
+    __table_args__ = (Index("ix_occupants_open", "position_id", "until"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    position_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("positions.id"))
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id"), index=True)
+    since: Mapped[date] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date, default=None)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+
+
+class SelectionPolicy(Base):
+    """A named, immutable, versioned set of local parameters (central floor or tighter)."""
+
+    __tablename__ = "selection_policies"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(200), default="")
+    preset: Mapped[bool] = mapped_column(Boolean, default=False)
+    params: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("principals.id"), default=None)
+
+
+# --- accountability ---------------------------------------------------------------------------
+
+
+class RecordEntry(Base):
+    """The full-process record (纪实, REC-RECORD): append-only, hash-linked per subject."""
+
+    __tablename__ = "record_entries"
+    __table_args__ = (
+        UniqueConstraint("subject_type", "subject_id", "seq"),
+        Index("ix_record_case", "case_id", "seq"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[uuid.UUID] = mapped_column()
+    seq: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    nomination_id: Mapped[uuid.UUID | None] = mapped_column(default=None, index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    actor_name: Mapped[str] = mapped_column(String(200))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+    from_stage: Mapped[str | None] = mapped_column(String(32), default=None)
+    to_stage: Mapped[str | None] = mapped_column(String(32), default=None)
+    rules: Mapped[list[object]] = mapped_column(JSON, default=list)
+    payload: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    request_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class IdempotencyKey(Base):
+    """Idempotency-Key replay store, scoped to the principal that sent the key."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("principal_id", "key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    principal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("principals.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]

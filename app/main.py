@@ -1,0 +1,69 @@
+"""Application factory: routers, problem handlers, lifespan. No business logic here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.api.limits import BodySizeLimit
+from app.api.problems import install_problem_handlers
+from app.api.routers import health
+from app.api.routers import routers as api_routers
+from app.db.engine import make_engine, make_session_factory
+from app.services.context import Clock
+from app.services.policies import sync_presets
+from app.settings import Settings
+
+DESCRIPTION = """
+Selection and appointment of party and government leading cadres (干部选拔任用) as a persisted,
+rule-checked workflow: candidates (干部), positions (职位, 核定职数), selection policies (local
+rules), nominations (推荐/自荐) and selection cases (选拔任用工作) that move from analysis & motion
+(分析研判和动议) to confirmed appointment (正式任职).
+
+* Authenticate with `Authorization: Bearer <token>` (tokens from `cadre token create`).
+* Every error is an RFC 9457 `application/problem+json` document; a refused step names the rule
+  (`rule`, `article`) and lists every failing rule in `violations`.
+* Changes to versioned resources need `If-Match` with the `ETag` you read (412 stale, 428 missing).
+* POSTs accept `Idempotency-Key`: the same key and body replays the first response; the same key
+  with another body is a 422. Keys are kept 24 hours per principal.
+"""
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url, echo=settings.log_sql)
+    session_factory = make_session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sync_presets(app.state.session_factory, app.state.clock)
+        yield
+        engine.dispose()
+
+    docs = settings.docs_enabled
+    app = FastAPI(
+        title="cadre-selection",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory
+    app.state.clock = clock or Clock()
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(health.router)
+    for router in api_routers(settings):
+        app.include_router(router)
+    return app
+
+
+def app() -> FastAPI:
+    """Entry point for `uvicorn app.main:app --factory`."""
+    return create_app()

@@ -1,0 +1,110 @@
+"""What every use case receives: who acts, under which role, and what time it is."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from app.domain.calendar import CHINA_TZ
+from app.domain.enums import Role
+from app.domain.errors import Forbidden
+
+
+class Clock:
+    """Injectable time source; tests move it instead of sleeping."""
+
+    def __init__(self, now: Callable[[], datetime] | None = None) -> None:
+        self._now = now or (lambda: datetime.now(UTC))
+        self.offset_seconds = 0.0
+
+    def now(self) -> datetime:
+        from datetime import timedelta
+
+        return self._now() + timedelta(seconds=self.offset_seconds)
+
+    def today(self) -> date:
+        """The date in China, where deadlines and windows are counted."""
+        return self.now().astimezone(CHINA_TZ).date()
+
+
+class FixedClock(Clock):
+    """A clock that only moves when told to (tests)."""
+
+    def __init__(self, at: datetime) -> None:
+        super().__init__(lambda: self.at)
+        self.at = at
+
+    def set(self, at: datetime) -> None:
+        self.at = at
+
+
+@dataclass(frozen=True)
+class Actor:
+    principal_id: uuid.UUID | None
+    name: str
+    org_unit: str
+    roles: frozenset[Role]
+    candidate_id: uuid.UUID | None = None
+    request_id: str | None = None
+    acting_role: Role | None = field(default=None, compare=False)
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def role_for(self, permission: str) -> Role:
+        """The role under which the actor may do `permission` (recorded in the 纪实)."""
+        granted = PERMISSIONS[permission]
+        for role in sorted(self.roles, key=lambda r: list(Role).index(r)):
+            if role in granted:
+                return role
+        raise Forbidden(f"none of your roles ({', '.join(sorted(self.roles))}) may {permission}")
+
+
+PUBLIC = Actor(principal_id=None, name="public", org_unit="", roles=frozenset())
+
+_READERS = frozenset(
+    {
+        Role.ORG_DEPARTMENT,
+        Role.COMMITTEE_SECRETARY,
+        Role.DISCIPLINE_INSPECTION,
+        Role.AUDITOR,
+        Role.ADMIN,
+    }
+)
+_ORG = frozenset({Role.ORG_DEPARTMENT, Role.ADMIN})
+
+# The single permission table (role x function). Deny by default: a permission not listed
+# here raises KeyError in tests, never silently allows.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "candidates.read": _READERS,
+    "candidates.write": _ORG,
+    "positions.read": _READERS | {Role.UNIT_PARTY_LEADER, Role.CADRE},
+    "positions.write": _ORG,
+    "policies.read": frozenset(Role),
+    "policies.write": _ORG,
+    "cases.read": _READERS,
+    "cases.write": _ORG,
+    # The committee's own facts (decision meeting) may also be entered by its secretary.
+    "cases.decide": _ORG | {Role.COMMITTEE_SECRETARY},
+    "cases.discipline_opinion": _ORG | {Role.DISCIPLINE_INSPECTION},
+    "cases.void": _ORG,
+    "record.read": _READERS,
+    "nominations.lodge_self": frozenset({Role.CADRE}),
+    "nominations.lodge_signed": frozenset(
+        {Role.UNIT_PARTY_LEADER, Role.COMMITTEE_SECRETARY, Role.ORG_DEPARTMENT, Role.ADMIN}
+    ),
+    "nominations.lodge_org": _ORG,
+    "nominations.lodge_committee": _ORG | {Role.COMMITTEE_SECRETARY},
+    "nominations.review": _ORG,
+    "nominations.forward": frozenset({Role.UNIT_PARTY_LEADER}),
+    "nominations.intercepted": frozenset(
+        {Role.ORG_DEPARTMENT, Role.DISCIPLINE_INSPECTION, Role.ADMIN}
+    ),
+    "misconduct.write": _ORG | {Role.DISCIPLINE_INSPECTION},
+    "misconduct.read": _READERS,
+    "pool.read": _READERS,
+    "pool.write": _ORG,
+    "tokens.admin": frozenset({Role.ADMIN}),
+}

@@ -1,0 +1,40 @@
+"""Settings from the environment (prefix CADRE_). The defaults run with zero environment."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "change-me", "dev", "development", "secret"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CADRE_", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite:///var/cadre.db"
+    # Keyed hash for API tokens (HMAC-SHA256): a database dump alone cannot verify tokens.
+    token_pepper: str = "dev"  # noqa: S105 (development default; refused in production)
+    docs_enabled: bool = True
+    # Uploads (self-nomination evidence, NOM-SELF-CHANNEL).
+    attachment_dir: str = "var/attachments"
+    attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Public objection intake (PUB-OBJECTIONS): requests per client address per minute.
+    public_objection_rate: str = "5/minute"
+    db_retry_attempts: int = Field(default=3, ge=1, le=10)
+    log_sql: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        if self.environment == "production" and self.token_pepper in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "CADRE_TOKEN_PEPPER must be set to a real secret when CADRE_ENVIRONMENT=production"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
