@@ -227,3 +227,76 @@ class IdempotencyKey(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response_body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
+
+
+# --- selection cases --------------------------------------------------------------------------
+
+
+class SelectionCase(Base):
+    """One selection (选拔任用工作) for one or more places of a position, under one policy.
+
+    `stage` is written only by the workflow service through the state machine.
+    """
+
+    __tablename__ = "selection_cases"
+    __table_args__ = (CheckConstraint("places >= 1", name="places_positive"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(200))
+    position_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("positions.id"), index=True)
+    policy_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("selection_policies.id"))
+    method: Mapped[str] = mapped_column(String(32), index=True)
+    places: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(40), index=True)
+    motion: Mapped[dict[str, object]] = mapped_column(JSON)
+    closes_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    closed_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    version: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(index=True)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class CaseCandidate(Base):
+    """A candidate's standing inside a case (pool → … → appointed, or out with a rule id)."""
+
+    __tablename__ = "case_candidates"
+    __table_args__ = (UniqueConstraint("case_id", "candidate_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("selection_cases.id"))
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id"), index=True)
+    nomination_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    standing: Mapped[str] = mapped_column(String(32))
+    out_rule: Mapped[str | None] = mapped_column(String(40), default=None)
+    out_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    exceptional: Mapped[bool] = mapped_column(Boolean, default=False)
+    training_deferred: Mapped[bool] = mapped_column(Boolean, default=False)
+    training_deadline: Mapped[date | None] = mapped_column(Date, default=None)
+    appointed_on: Mapped[date | None] = mapped_column(Date, default=None)
+    probation_ends: Mapped[date | None] = mapped_column(Date, default=None)
+    added_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CaseFact(Base):
+    """A fact recorded in a stage (round, report, meeting, notice, objection, ...).
+
+    The body is validated by the API schema of its kind and stored as JSON; facts are never
+    edited, only superseded (objections get a finding through `status`).
+    """
+
+    __tablename__ = "case_facts"
+    __table_args__ = (Index("ix_case_facts_case_kind", "case_id", "kind"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("selection_cases.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    stage: Mapped[str] = mapped_column(String(40))
+    candidate_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    data: Mapped[dict[str, object]] = mapped_column(JSON)
+    status: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]
