@@ -289,10 +289,14 @@ class CaseFact(Base):
     """
 
     __tablename__ = "case_facts"
-    __table_args__ = (Index("ix_case_facts_case_kind", "case_id", "kind"),)
+    __table_args__ = (
+        Index("ix_case_facts_case_kind", "case_id", "kind"),
+        UniqueConstraint("case_id", "seq"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("selection_cases.id"))
+    seq: Mapped[int] = mapped_column(Integer)  # order of recording within the case
     kind: Mapped[str] = mapped_column(String(40))
     stage: Mapped[str] = mapped_column(String(40))
     candidate_id: Mapped[uuid.UUID | None] = mapped_column(default=None)

@@ -98,6 +98,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "nominations.lodge_org": _ORG,
     "nominations.lodge_committee": _ORG | {Role.COMMITTEE_SECRETARY},
     "nominations.review": _ORG,
+    # NOM-SELF-CONFIDENTIAL: who sees every self-nomination (besides its author, and the unit
+    # party leader it was lodged with until forwarded).
+    "nominations.read_confidential": _ORG,
     "nominations.forward": frozenset({Role.UNIT_PARTY_LEADER}),
     "nominations.intercepted": frozenset(
         {Role.ORG_DEPARTMENT, Role.DISCIPLINE_INSPECTION, Role.ADMIN}

@@ -5,14 +5,14 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVarTuple
 
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.domain.errors import InvalidInput
 
-T = TypeVar("T", bound=Any)
+Ts = TypeVarTuple("Ts")
 
 
 def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:
@@ -30,12 +30,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 
 def paginate(
-    stmt: Select[T],
+    stmt: Select[*Ts],
     created_col: InstrumentedAttribute[datetime],
     id_col: InstrumentedAttribute[uuid.UUID],
     cursor: str | None,
     limit: int,
-) -> Select[T]:
+) -> Select[*Ts]:
     if cursor:
         at, rid = decode_cursor(cursor)
         stmt = stmt.where(or_(created_col > at, and_(created_col == at, id_col > rid)))

@@ -100,6 +100,7 @@ def upgrade() -> None:
         "case_facts",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("case_id", sa.Uuid(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("stage", sa.String(length=40), nullable=False),
         sa.Column("candidate_id", sa.Uuid(), nullable=True),
@@ -111,6 +112,7 @@ def upgrade() -> None:
             ["case_id"], ["selection_cases.id"], name=op.f("fk_case_facts_case_id_selection_cases")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_facts")),
+        sa.UniqueConstraint("case_id", "seq", name=op.f("uq_case_facts_case_id_seq")),
     )
     with op.batch_alter_table("case_facts", schema=None) as batch_op:
         batch_op.create_index("ix_case_facts_case_kind", ["case_id", "kind"], unique=False)

@@ -8,7 +8,8 @@ from app.settings import Settings
 
 
 def routers(settings: Settings) -> list[APIRouter]:
-    from app.api.routers import candidates, policies, positions
+    from app.api.routers import candidates, cases, policies, positions, public, workflow
 
     found: list[APIRouter] = [candidates.router, positions.router, policies.router]
+    found += [cases.router, workflow.router, public.router]
     return found

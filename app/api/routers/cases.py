@@ -1,0 +1,336 @@
+"""/api/v1/cases: selection cases, their facts, transitions, record and dossier."""
+
+# No `from __future__ import annotations` here: the fact endpoints are built in a loop and
+# FastAPI must see their body models as real classes, not strings.
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Response, status
+
+from app.api.deps import ActorDep, ClockDep, UowDep
+from app.api.responses import PROBLEMS, no_store
+from app.api.schemas.cases import (
+    FACT_BODIES,
+    CaseCreate,
+    CaseOut,
+    CasePatch,
+    CaseSummaryOut,
+    FindingIn,
+    PoolAdd,
+    RecordOut,
+    TransitionIn,
+    ValidationOut,
+)
+from app.api.schemas.common import LIMIT_DESCRIPTION, Page, StrictModel
+from app.domain.enums import Role, SelectionMethod
+from app.domain.workflow import Stage
+from app.services import cases as svc
+from app.services import dossier as dossier_svc
+from app.services.context import Actor
+from app.services.etag import etag
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=PROBLEMS)
+
+
+def _privileged(actor: Actor) -> bool:
+    """Who may see nomination links and objectors' contact details."""
+    return actor.has(Role.ORG_DEPARTMENT, Role.ADMIN)
+
+
+def to_out(loaded: svc.Loaded, actor: Actor) -> CaseOut:
+    return CaseOut.model_validate(dossier_svc.case_view(loaded, privileged=_privileged(actor)))
+
+
+def _headers(response: Response, loaded: svc.Loaded) -> None:
+    response.headers["ETag"] = etag(loaded.case.version)
+    no_store(response)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="createCase",
+    summary="Start a selection case with its motion (动议)",
+)
+def create_case(
+    body: CaseCreate, uow: UowDep, actor: ActorDep, clock: ClockDep, response: Response
+) -> CaseOut:
+    """Creates the case in stage `motion`, bound to a policy; HEADCOUNT is checked now."""
+    loaded = svc.create(uow, actor, clock, body.model_dump())
+    response.headers["Location"] = f"/api/v1/cases/{loaded.case.id}"
+    _headers(response, loaded)
+    return to_out(loaded, actor)
+
+
+@router.get("", operation_id="listCases", summary="List cases")
+def list_cases(
+    uow: UowDep,
+    actor: ActorDep,
+    clock: ClockDep,
+    limit: Annotated[int, Query(ge=1, le=200, description=LIMIT_DESCRIPTION)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    stage: Stage | None = None,
+    position_id: uuid.UUID | None = None,
+    candidate_id: uuid.UUID | None = None,
+    method: SelectionMethod | None = None,
+    updated_after: datetime | None = None,
+    due: Annotated[
+        bool | None,
+        Query(
+            description="Only cases whose publicity window or probation term has run out "
+            "and that wait for an action"
+        ),
+    ] = None,
+) -> Page[CaseSummaryOut]:
+    rows, nxt = svc.listing(
+        uow,
+        actor,
+        cursor=cursor,
+        limit=limit,
+        stage=stage,
+        position_id=position_id,
+        candidate_id=candidate_id,
+        method=method,
+        updated_after=updated_after,
+        due=due,
+        now=clock.now(),
+    )
+    items = [CaseSummaryOut.model_validate({**_summary(r), "etag": etag(r.version)}) for r in rows]
+    return Page[CaseSummaryOut](items=items, next_cursor=nxt)
+
+
+def _summary(r: Any) -> dict[str, Any]:
+    return {k: getattr(r, k) for k in CaseSummaryOut.model_fields if hasattr(r, k)}
+
+
+@router.get("/{case_id}", operation_id="getCase", summary="Read a case with its allowed actions")
+def get_case(
+    case_id: uuid.UUID, uow: UowDep, actor: ActorDep, clock: ClockDep, response: Response
+) -> CaseOut:
+    loaded = svc.read(uow, actor, clock, case_id)
+    _headers(response, loaded)
+    return to_out(loaded, actor)
+
+
+@router.patch("/{case_id}", operation_id="updateMotion", summary="Change the motion")
+def update_motion(
+    case_id: uuid.UUID,
+    body: CasePatch,
+    uow: UowDep,
+    actor: ActorDep,
+    clock: ClockDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=200)] = None,
+) -> CaseOut:
+    """Only in stage `motion`; If-Match required. `stage` cannot be written here."""
+    changes = body.model_dump(exclude_unset=True)
+    if "motion" in changes and changes["motion"] is not None:
+        changes["motion"] = {k: v for k, v in changes["motion"].items() if v is not None}
+    changes = {k: v for k, v in changes.items() if v is not None}
+    loaded = svc.update_motion(uow, actor, clock, case_id, if_match, changes)
+    _headers(response, loaded)
+    return to_out(loaded, actor)
+
+
+@router.post(
+    "/{case_id}/pool",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="addToPool",
+    summary="Add a candidate to the candidate pool (人选)",
+)
+def add_to_pool(
+    case_id: uuid.UUID,
+    body: PoolAdd,
+    uow: UowDep,
+    actor: ActorDep,
+    clock: ClockDep,
+    response: Response,
+) -> CaseOut:
+    loaded = svc.add_pool_member(uow, actor, clock, case_id, body.candidate_id)
+    _headers(response, loaded)
+    return to_out(loaded, actor)
+
+
+FACT_PATHS: dict[str, tuple[str, str, str]] = {
+    # kind: (path, operationId, summary)
+    "recommendation_round": (
+        "recommendation-rounds",
+        "recordRecommendationRound",
+        "Record a democratic recommendation round (民主推荐)",
+    ),
+    "competitive_scores": (
+        "competitive-scores",
+        "recordCompetitiveScores",
+        "Record competitive selection scores (竞争上岗成绩)",
+    ),
+    "exception_approval": (
+        "exception-approvals",
+        "recordExceptionApproval",
+        "Record the upper organisation department's approval (破格/越级审批)",
+    ),
+    "target_decision": (
+        "targets",
+        "recordTargetDecision",
+        "Record the collective decision fixing the inspection targets (确定考察对象)",
+    ),
+    "inspection_notice": (
+        "inspection-notice",
+        "recordInspectionNotice",
+        "Record the inspection notice (考察预告)",
+    ),
+    "inspection_team": (
+        "inspection-team",
+        "recordInspectionTeam",
+        "Record the inspection team (考察组)",
+    ),
+    "inspection_report": (
+        "inspection-reports",
+        "recordInspectionReport",
+        "Record a target's inspection report (考察材料, 凡提四必)",
+    ),
+    "proposal": ("proposals", "recordProposal", "Propose candidates for the decision (拟任人选)"),
+    "consultation": ("consultations", "recordConsultation", "Record a consultation (酝酿)"),
+    "decision_meeting": (
+        "decision-meetings",
+        "recordDecisionMeeting",
+        "Record the decision meeting (讨论决定)",
+    ),
+    "reconsideration": (
+        "reconsiderations",
+        "recordReconsideration",
+        "Record a reconsideration vote (复议)",
+    ),
+    "publicity_notice": (
+        "publicity-notice",
+        "recordPublicityNotice",
+        "Publish the pre-appointment notice (任前公示)",
+    ),
+    "objection": ("objections", "recordObjection", "Record an objection (公示反映)"),
+    "appointment": ("appointments", "recordAppointment", "Record an appointment (任职)"),
+    "probation_assessment": (
+        "probation-assessments",
+        "recordProbationAssessment",
+        "Record the probation assessment (试用期考核)",
+    ),
+}
+
+
+def _fact_endpoint(kind: str, model: type[StrictModel]) -> Callable[..., CaseOut]:
+    def endpoint(
+        case_id: uuid.UUID,
+        uow: UowDep,
+        actor: ActorDep,
+        clock: ClockDep,
+        response: Response,
+        body: Any = Body(),
+    ) -> CaseOut:
+        loaded, fact = svc.record_fact(uow, actor, clock, case_id, kind, body.model_dump())
+        response.headers["Location"] = f"/api/v1/cases/{case_id}#fact-{fact.id}"
+        _headers(response, loaded)
+        return to_out(loaded, actor)
+
+    endpoint.__annotations__["body"] = model
+    return endpoint
+
+
+for _kind, (_path, _op, _title) in FACT_PATHS.items():
+    _spec = svc.FACT_KINDS[_kind]
+    router.add_api_route(
+        f"/{{case_id}}/{_path}",
+        _fact_endpoint(_kind, FACT_BODIES[_kind]),
+        methods=["POST"],
+        status_code=status.HTTP_201_CREATED,
+        operation_id=_op,
+        summary=_title,
+        description=(FACT_BODIES[_kind].__doc__ or "")
+        + f"\n\nRecorded in stage(s): {', '.join(sorted(_spec.stages))}; otherwise 409. "
+        f"Rules: {', '.join(_spec.rules)}.",
+        response_model=CaseOut,
+    )
+
+
+@router.post(
+    "/{case_id}/objections/{objection_id}/finding",
+    operation_id="recordObjectionFinding",
+    summary="Record the investigation finding of an objection (调查核实)",
+)
+def record_finding(
+    case_id: uuid.UUID,
+    objection_id: uuid.UUID,
+    body: FindingIn,
+    uow: UowDep,
+    actor: ActorDep,
+    clock: ClockDep,
+    response: Response,
+) -> CaseOut:
+    """appoint / postpone / not_appoint (PUB-OBJECTIONS)."""
+    loaded = svc.record_finding(uow, actor, clock, case_id, objection_id, body.model_dump())
+    _headers(response, loaded)
+    return to_out(loaded, actor)
+
+
+@router.post(
+    "/{case_id}/transitions",
+    operation_id="transitionCase",
+    summary="Move the case along the workflow",
+    responses={200: {"model": CaseOut, "description": "The case after the transition"}},
+)
+def transition_case(
+    case_id: uuid.UUID,
+    body: TransitionIn,
+    uow: UowDep,
+    actor: ActorDep,
+    clock: ClockDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=200)] = None,
+    validate_only: Annotated[
+        bool, Query(description="Evaluate the guards and answer without acting")
+    ] = False,
+) -> CaseOut | ValidationOut:
+    """The stage changes only here. A refusal is a 422 problem listing every failing rule; an
+    action not offered from the current stage is a 409 with `allowed_actions`. If-Match is
+    required unless `validate_only=true`."""
+    outcome = svc.transition(
+        uow, actor, clock, case_id, body.action, body.reason, if_match, validate_only
+    )
+    _headers(response, outcome.loaded)
+    if not outcome.executed:
+        return ValidationOut(
+            action=outcome.action,
+            from_stage=outcome.from_stage,
+            to_stage=outcome.to_stage,
+            enabled=not outcome.violations,
+            violations=[
+                {"rule": v.rule, "article": v.article, "detail": v.detail, "subject": v.subject}
+                for v in outcome.violations
+            ],
+        )
+    return to_out(outcome.loaded, actor)
+
+
+@router.get(
+    "/{case_id}/record",
+    operation_id="getCaseRecord",
+    summary="The full-process record (纪实) of the case",
+)
+def get_record(case_id: uuid.UUID, uow: UowDep, actor: ActorDep, response: Response) -> RecordOut:
+    """Append-only, one entry per fact and per transition, hash-linked (REC-RECORD)."""
+    no_store(response)
+    return RecordOut.model_validate(
+        dossier_svc.record(uow, actor, case_id, privileged=_privileged(actor))
+    )
+
+
+@router.get(
+    "/{case_id}/dossier",
+    operation_id="getCaseDossier",
+    summary="The case archive (干部选拔任用工作档案, REC-ARCHIVE) as one JSON document",
+)
+def get_dossier(
+    case_id: uuid.UUID, uow: UowDep, actor: ActorDep, clock: ClockDep, response: Response
+) -> dict[str, Any]:
+    no_store(response)
+    return dossier_svc.dossier(uow, actor, clock, case_id, privileged=_privileged(actor))

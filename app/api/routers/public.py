@@ -1,0 +1,99 @@
+"""/api/v1/public: pre-appointment notices and objections, open without a token."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response, status
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from pydantic import BaseModel, Field
+
+from app.api.deps import ClockDep, UowDep
+from app.api.problems import problem_response
+from app.api.responses import PROBLEMS
+from app.api.schemas.common import StrictModel, Text
+from app.domain.enums import Education, Gender
+from app.services import public as svc
+
+router = APIRouter(prefix="/api/v1/public", tags=["public"], responses=PROBLEMS)
+
+
+class PublicCandidate(BaseModel):
+    candidate_id: uuid.UUID
+    name: str
+    gender: Gender
+    birth_year_month: str = Field(examples=["1980-05"])
+    education: Education
+    current_post: str
+    proposed_post: str
+    exceptional_promotion_reason: str | None
+
+
+class PublicNotice(BaseModel):
+    """What a pre-appointment notice (任前公示) shows, and nothing else."""
+
+    notice_id: uuid.UUID
+    start_date: date
+    end_date: date
+    closes_at: datetime
+    how_to_object: str
+    contact: str
+    candidates: list[PublicCandidate]
+
+
+class PublicObjectionIn(StrictModel):
+    candidate_id: uuid.UUID | None = None
+    content: Annotated[str, Text(5000, 1)]
+    has_specific_leads: bool = True
+    contact: Annotated[str, Text(200)] | None = Field(
+        default=None, description="Optional; kept confidential"
+    )
+
+
+class ObjectionReceipt(BaseModel):
+    objection_id: uuid.UUID
+    status: str = "received"
+
+
+_limiter = MovingWindowRateLimiter(MemoryStorage())
+
+
+@router.get("/notices", operation_id="listPublicNotices", summary="Open notices (公示)")
+def list_notices(uow: UowDep, clock: ClockDep) -> list[PublicNotice]:
+    return [PublicNotice.model_validate(n) for n in svc.list_notices(uow, clock)]
+
+
+@router.post(
+    "/notices/{notice_id}/objections",
+    status_code=status.HTTP_202_ACCEPTED,
+    operation_id="lodgePublicObjection",
+    summary="Lodge an objection to an open notice (反映)",
+    responses={429: PROBLEMS[503] | {"description": "Too many objections from this address"}},
+    response_model=ObjectionReceipt,
+)
+def lodge_objection(
+    notice_id: uuid.UUID,
+    body: PublicObjectionIn,
+    request: Request,
+    uow: UowDep,
+    clock: ClockDep,
+) -> ObjectionReceipt | Response:
+    """Anyone may object; contact details are optional and confidential. Rate-limited per
+    client address."""
+    item = parse(request.app.state.settings.public_objection_rate)
+    client = request.client.host if request.client else "unknown"
+    if not _limiter.hit(item, "objection", client, str(id(request.app))):
+        return problem_response(
+            429,
+            "rate-limited",
+            "Too many requests",
+            "too many objections from this address; try again later",
+            request,
+            headers={"Retry-After": str(item.get_expiry())},
+        )
+    oid = svc.lodge_objection(uow, clock, notice_id, body.model_dump(), client)
+    return ObjectionReceipt(objection_id=oid)

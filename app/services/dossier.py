@@ -1,0 +1,260 @@
+"""Read models of a case: the case view, the 纪实 record and the archive (REC-ARCHIVE)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select
+
+from app.db.models import RecordEntry
+from app.db.uow import UnitOfWork
+from app.domain.workflow import STAGE_LABELS, Stage
+from app.services import audit
+from app.services.cases import Loaded, allowed_actions, get_case, load
+from app.services.context import Actor, Clock
+from app.services.etag import etag
+
+# Kept out of the case for anyone but the organisation department: who objected and how to
+# reach them (PUB-OBJECTIONS), and links to nominations (NOM-SELF-CONFIDENTIAL).
+_CONFIDENTIAL_FACT_FIELDS = {"contact"}
+
+
+def _fact_data(kind: str, data: dict[str, Any], privileged: bool) -> dict[str, Any]:
+    if privileged or kind != "objection":
+        return data
+    return {k: v for k, v in data.items() if k not in _CONFIDENTIAL_FACT_FIELDS}
+
+
+def tallies(loaded: Loaded) -> dict[str, list[dict[str, Any]]]:
+    """Counted, usable rounds summed per kind and candidate; kinds never mixed."""
+    out: dict[str, dict[str, dict[str, int]]] = {"talk": {}, "meeting": {}}
+    for f in loaded.snapshot.facts_of("recommendation_round"):
+        if not f.data.get("counted"):
+            continue
+        per = out[str(f.data["kind"])]
+        for r in f.data.get("results", []):
+            t = per.setdefault(
+                str(r["candidate_id"]),
+                {"votes_for": 0, "votes_against": 0, "votes_abstain": 0, "participants": 0},
+            )
+            t["votes_for"] += int(r["votes_for"])
+            t["votes_against"] += int(r["votes_against"])
+            t["votes_abstain"] += int(r["votes_abstain"])
+            t["participants"] += int(f.data["participants"])
+    return {
+        kind: [{"candidate_id": cid, **t} for cid, t in per.items()] for kind, per in out.items()
+    }
+
+
+def case_view(loaded: Loaded, *, privileged: bool) -> dict[str, Any]:
+    case = loaded.case
+    facts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in loaded.facts:
+        facts[f.kind].append(
+            {
+                "id": f.id,
+                "kind": f.kind,
+                "stage": f.stage,
+                "candidate_id": f.candidate_id,
+                "status": f.status,
+                "data": _fact_data(f.kind, f.data, privileged),
+                "created_at": f.created_at,
+            }
+        )
+    notice = loaded.snapshot.latest("publicity_notice")
+    publicity = None
+    if notice is not None and case.stage in {
+        Stage.publicity,
+        Stage.appointment_postponed,
+        Stage.appointed,
+        Stage.probation,
+        Stage.confirmed,
+        Stage.probation_failed,
+        Stage.not_appointed,
+    }:
+        publicity = {
+            "start_date": notice.data["start_date"],
+            "end_date": notice.data["end_date"],
+            "closes_at": notice.data["closes_at"],
+            "working_days": notice.data["working_days"],
+        }
+    return {
+        "id": case.id,
+        "title": case.title,
+        "stage": case.stage,
+        "stage_label_zh": STAGE_LABELS[Stage(case.stage)],
+        "method": case.method,
+        "places": case.places,
+        "position_id": case.position_id,
+        "free_places": loaded.snapshot.free_places,
+        "policy": {
+            "id": loaded.policy_row.id,
+            "name": loaded.policy_row.name,
+            "version": loaded.policy_row.version,
+        },
+        "motion": case.motion,
+        "candidates": [
+            {
+                "candidate_id": cc.candidate_id,
+                "name": c.name,
+                "standing": cc.standing,
+                "out_rule": cc.out_rule,
+                "out_reason": cc.out_reason,
+                "nomination_id": cc.nomination_id if privileged else None,
+                "exceptional": cc.exceptional,
+                "training_deferred": cc.training_deferred,
+                "training_deadline": cc.training_deadline,
+                "appointed_on": cc.appointed_on,
+                "probation_ends": cc.probation_ends,
+            }
+            for cc, c in loaded.members
+        ],
+        "recommendation_tallies": tallies(loaded),
+        "facts": dict(facts),
+        "publicity": publicity,
+        "closes_at": case.closes_at,
+        "closed_reason": case.closed_reason,
+        "allowed_actions": [
+            {
+                "action": a.action,
+                "target": a.target,
+                "enabled": a.enabled,
+                "blocking": [
+                    {"rule": v.rule, "article": v.article, "detail": v.detail, "subject": v.subject}
+                    for v in a.blocking
+                ],
+            }
+            for a in allowed_actions(loaded.snapshot)
+        ],
+        "version": case.version,
+        "etag": etag(case.version),
+        "created_at": case.created_at,
+        "updated_at": case.updated_at,
+    }
+
+
+def _entries(uow: UnitOfWork, case_id: uuid.UUID) -> list[RecordEntry]:
+    return list(
+        uow.session.scalars(
+            select(RecordEntry)
+            .where(RecordEntry.subject_type == "case", RecordEntry.subject_id == case_id)
+            .order_by(RecordEntry.seq)
+        )
+    )
+
+
+def _entry_out(e: RecordEntry, privileged: bool) -> dict[str, Any]:
+    payload = dict(e.payload)
+    if not privileged:
+        payload.pop("nomination_id", None)
+    return {
+        "seq": e.seq,
+        "at": e.at,
+        "action": e.action,
+        "actor_id": e.actor_id,
+        "actor_name": e.actor_name,
+        "actor_role": e.actor_role,
+        "from_stage": e.from_stage,
+        "to_stage": e.to_stage,
+        "rules": e.rules,
+        "payload": payload,
+        "request_id": e.request_id,
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
+    }
+
+
+def record(
+    uow: UnitOfWork, actor: Actor, case_id: uuid.UUID, *, privileged: bool
+) -> dict[str, Any]:
+    actor.role_for("record.read")
+    get_case(uow, case_id)
+    entries = _entries(uow, case_id)
+    bad = audit.verify(entries)
+    return {
+        "case_id": case_id,
+        "entries": [_entry_out(e, privileged) for e in entries],
+        "verified": bad is None,
+        "first_bad_seq": bad,
+    }
+
+
+def dossier(
+    uow: UnitOfWork, actor: Actor, clock: Clock, case_id: uuid.UUID, *, privileged: bool
+) -> dict[str, Any]:
+    """REC-ARCHIVE: motion, plan, tallies, notice, interviews, reports, approval form,
+    investigation conclusions, discipline opinion — one JSON document."""
+    actor.role_for("record.read")
+    loaded = load(uow, get_case(uow, case_id), clock)
+    view = case_view(loaded, privileged=privileged)
+    facts = view["facts"]
+
+    def data(kind: str) -> list[dict[str, Any]]:
+        return [f["data"] for f in facts.get(kind, [])]
+
+    reports = data("inspection_report")
+    doc: dict[str, Any] = _plain(
+        {
+            "case": {
+                k: view[k] for k in ("id", "title", "stage", "method", "places", "position_id")
+            },
+            "policy": view["policy"],
+            "motion": view["motion"],
+            "plan": {"procedure": view["motion"].get("procedure", "")},
+            "candidates": view["candidates"],
+            "recommendation": {
+                "rounds": data("recommendation_round"),
+                "tallies": view["recommendation_tallies"],
+                "competitive_scores": data("competitive_scores"),
+            },
+            "target_decision": data("target_decision"),
+            "exception_approvals": data("exception_approval"),
+            "inspection_notice": data("inspection_notice"),
+            "inspection_team": data("inspection_team"),
+            "key_interviews": [
+                {"candidate_id": r["candidate_id"], "key_interviews": r.get("key_interviews", "")}
+                for r in reports
+            ],
+            "inspection_reports": reports,
+            "discipline_opinions": [
+                {
+                    "candidate_id": r["candidate_id"],
+                    "four_musts": r.get("four_musts"),
+                    "integrity_conclusion": r.get("integrity_conclusion"),
+                }
+                for r in reports
+            ],
+            "deliberation": {
+                "proposals": data("proposal"),
+                "consultations": data("consultation"),
+            },
+            "approval_form": data("decision_meeting"),
+            "reconsiderations": data("reconsideration"),
+            "publicity": {"notice": data("publicity_notice"), "window": view["publicity"]},
+            "investigation_conclusions": [
+                {"objection_id": f["id"], "status": f["status"], **f["data"]}
+                for f in facts.get("objection", [])
+            ],
+            "appointments": data("appointment"),
+            "probation_assessments": data("probation_assessment"),
+            "record": record(uow, actor, case_id, privileged=privileged),
+        }
+    )
+    return doc
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: UUIDs, dates and datetimes as strings."""
+    import datetime as dt
+
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value

@@ -1,0 +1,144 @@
+"""A case from motion to confirmed through the HTTP API, and the record it leaves."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+
+from app.services.context import FixedClock
+from tests.case_driver import Driver, ok
+from tests.conftest import Principals
+
+
+def test_full_lifecycle_to_confirmed(
+    client: TestClient, tokens: Principals, clock: FixedClock
+) -> None:
+    org = tokens["org_department"]
+    d = Driver(client, org)
+    pos = d.position(headcount=1)
+    a, b = d.candidate(), d.candidate()
+    case = d.create(pos["id"], [a, b])
+    assert case["stage"] == "motion"
+    assert {x["action"] for x in case["allowed_actions"]} == {"start_recommendation", "withdraw"}
+    d.to_decision([a, b])
+    assert d.case["stage"] == "decision"
+    assert d.standing(a) == "proposed"
+    assert d.standing(b) == "eliminated"
+    d.decide([a])
+    d.act("approve")
+    assert d.case["stage"] == "publicity"
+    assert d.standing(a) == "approved"
+    d.publicise("2026-03-30")
+    assert d.case["publicity"]["end_date"] == "2026-04-03"
+    assert d.standing(a) == "publicised"
+    public = client.get("/api/v1/public/notices").json()
+    assert [c["name"] for n in public for c in n["candidates"]] == [
+        c["name"] for c in d.case["candidates"] if c["candidate_id"] == a
+    ]
+    d.appointment(a)
+    early = d.act("appoint", status=422)
+    assert early["rule"] == "PUB-DURATION"
+    clock.set(datetime(2026, 4, 3, 15, 59, tzinfo=UTC))  # 23:59 in China on the last day
+    d.refresh()
+    assert d.act("appoint", status=422)["rule"] == "PUB-DURATION"
+    clock.set(datetime(2026, 4, 3, 16, 0, tzinfo=UTC))  # 00:00 in China the next day
+    d.refresh()
+    d.act("appoint")
+    assert d.case["stage"] == "appointed"
+    assert d.standing(a) == "appointed"
+    position = ok(client.get(f"/api/v1/positions/{pos['id']}", headers=org))
+    assert position["free_places"] == 0
+    assert [o["candidate_id"] for o in position["occupants"]] == [a]
+    d.act("begin_probation")
+    assert d.case["stage"] == "probation"
+    d.fact(
+        "probation-assessments",
+        {"candidate_id": a, "assessed_on": "2027-04-10", "competent": True, "summary": "称职"},
+    )
+    assert d.act("confirm", status=422)["rule"] == "PROB-TERM"
+    clock.set(datetime(2027, 4, 10, 1, 0, tzinfo=UTC))
+    d.refresh()
+    d.act("confirm")
+    assert d.case["stage"] == "confirmed"
+    assert d.standing(a) == "confirmed"
+    record = ok(client.get(f"{d.url}/record", headers=tokens["auditor"]))
+    assert record["verified"] is True
+    transitions = [e for e in record["entries"] if e["action"].startswith("transition.")]
+    assert [e["to_stage"] for e in transitions] == [
+        "recommendation",
+        "inspection",
+        "deliberation",
+        "decision",
+        "publicity",
+        "appointed",
+        "probation",
+        "confirmed",
+    ]
+    assert all(e["actor_role"] == "org_department" for e in transitions)
+    dossier = ok(client.get(f"{d.url}/dossier", headers=org))
+    assert dossier["approval_form"][0]["members_expected"] == 9
+    assert dossier["inspection_reports"][0]["candidate_id"] == a
+
+
+def test_wrong_stage_action_is_409_with_allowed_actions(
+    client: TestClient, tokens: Principals
+) -> None:
+    d = Driver(client, tokens["org_department"])
+    pos = d.position()
+    d.create(pos["id"], [d.candidate()])
+    body = d.act("approve", status=409)
+    assert body["current_state"] == "motion"
+    assert set(body["allowed_actions"]) == {"start_recommendation", "withdraw"}
+
+
+def test_transition_needs_if_match_and_validate_only_changes_nothing(
+    client: TestClient, tokens: Principals
+) -> None:
+    org = tokens["org_department"]
+    d = Driver(client, org)
+    d.create(d.position()["id"], [d.candidate()])
+    r = client.post(f"{d.url}/transitions", json={"action": "start_recommendation"}, headers=org)
+    assert r.status_code == 428
+    v = client.post(
+        f"{d.url}/transitions?validate_only=true",
+        json={"action": "start_recommendation"},
+        headers=org,
+    )
+    assert v.status_code == 200
+    assert v.json()["enabled"] is True
+    assert d.refresh()["stage"] == "motion"
+    stale = client.post(
+        f"{d.url}/transitions",
+        json={"action": "start_recommendation"},
+        headers={**org, "If-Match": '"v0"'},
+    )
+    assert stale.status_code == 412
+
+
+def test_state_is_not_writable(client: TestClient, tokens: Principals) -> None:
+    org = tokens["org_department"]
+    d = Driver(client, org)
+    d.create(d.position()["id"], [d.candidate()])
+    r = client.patch(
+        d.url, json={"stage": "appointed"}, headers={**org, "If-Match": d.case["etag"]}
+    )
+    assert r.status_code == 422
+    assert d.refresh()["stage"] == "motion"
+
+
+def test_role_matrix_for_transitions(client: TestClient, tokens: Principals) -> None:
+    d = Driver(client, tokens["org_department"])
+    d.create(d.position()["id"], [d.candidate()])
+    for role in ("auditor", "discipline_inspection", "cadre", "unit_party_leader"):
+        d.act("start_recommendation", status=403, headers=tokens[role])
+    assert d.refresh()["stage"] == "motion"
+
+
+def test_workflow_description_and_diagram(client: TestClient, tokens: Principals) -> None:
+    wf = ok(client.get("/api/v1/workflow", headers=tokens["auditor"]))
+    names = {a["name"] for a in wf["actions"]}
+    assert {"start_recommendation", "approve", "appoint", "confirm", "declare_void"} <= names
+    diagram = client.get("/api/v1/workflow/diagram", headers=tokens["auditor"]).text
+    assert diagram.startswith("stateDiagram-v2")
+    assert "publicity --> appointed: appoint" in diagram
