@@ -1,0 +1,219 @@
+"""Exceptional promotion, consultation, void decisions and training deadlines."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.services.context import FixedClock
+from tests.case_driver import Driver, ok
+from tests.conftest import Principals
+
+
+@pytest.fixture
+def d(client: TestClient, tokens: Principals) -> Driver:
+    return Driver(client, tokens["org_department"])
+
+
+def _skip_level_case(d: Driver) -> tuple[str, str]:
+    pos = d.position(rank_level="county_principal", headcount=2)
+    # township principal → county principal skips county deputy: 越级 needs approval.
+    a = d.candidate(rank_level="township_principal", rank_since="2018-01-15")
+    b = d.candidate(rank_level="county_deputy", rank_since="2020-01-15")
+    d.create(pos["id"], [a, b])
+    d.act("start_recommendation")
+    d.recommend([a, b])
+    return a, b
+
+
+def test_skip_level_needs_written_approval(d: Driver) -> None:
+    a, b = _skip_level_case(d)
+    body = {
+        "decided_by": "部务会",
+        "decided_on": "2026-03-03",
+        "minutes": "m",
+        "candidate_ids": [a, b],
+    }
+    r = d.fact("targets", body, status=422)
+    assert [(v["rule"], v["subject"]) for v in r["violations"]] == [("EXC-APPROVAL", a)]
+    d.fact(
+        "exception-approvals",
+        {
+            "candidate_id": a,
+            "kinds": ["skip_level"],
+            "approved_by": "省委组织部",
+            "document_no": "组干字〔2026〕1号",
+            "approved_on": "2026-03-02",
+            "reason": "实绩突出",
+        },
+    )
+    d.fact("targets", body)
+    d.act("start_inspection")
+    assert next(c for c in d.case["candidates"] if c["candidate_id"] == a)["exceptional"]
+
+
+def test_exceptional_promotion_notice_states_reason(d: Driver) -> None:
+    a, b = _skip_level_case(d)
+    d.fact(
+        "exception-approvals",
+        {
+            "candidate_id": a,
+            "kinds": ["skip_level"],
+            "approved_by": "省委组织部",
+            "document_no": "1",
+            "approved_on": "2026-03-02",
+            "reason": "实绩突出",
+        },
+    )
+    d.targets([a, b])
+    d.act("start_inspection")
+    d.inspect([a, b])
+    d.act("start_deliberation")
+    d.deliberate([a])
+    d.act("submit_for_decision")
+    d.decide([a])
+    d.act("approve")
+    r = d.fact(
+        "publicity-notice",
+        {"start_date": "2026-03-30", "how_to_object": "h", "contact": "c"},
+        status=422,
+    )
+    assert r["rule"] == "PUB-EXCEPTION-REASON"
+    d.publicise(exception_reasons={a: "实绩特别突出，经省委组织部批准越级提拔"})
+    notices = d.http.get("/api/v1/public/notices").json()
+    reasons = [c["exceptional_promotion_reason"] for n in notices for c in n["candidates"]]
+    assert reasons == ["实绩特别突出，经省委组织部批准越级提拔"]
+
+
+def test_skip_two_levels_never_passes(d: Driver) -> None:
+    pos = d.position(rank_level="county_principal")
+    a = d.candidate(rank_level="township_deputy", rank_since="2015-01-01")
+    b = d.candidate(rank_level="county_deputy", rank_since="2020-01-15")
+    d.create(pos["id"], [a, b])
+    d.act("start_recommendation")
+    d.recommend([a, b])
+    d.fact(
+        "exception-approvals",
+        {
+            "candidate_id": a,
+            "kinds": ["skip_level", "tenure", "service"],
+            "approved_by": "省委组织部",
+            "document_no": "1",
+            "approved_on": "2026-03-02",
+            "reason": "r",
+        },
+    )
+    r = d.fact(
+        "targets",
+        {
+            "decided_by": "部务会",
+            "decided_on": "2026-03-03",
+            "minutes": "m",
+            "candidate_ids": [a, b],
+        },
+        status=422,
+    )
+    assert "EXC-LIMITS" in {v["rule"] for v in r["violations"]}
+
+
+def test_non_party_candidate_needs_united_front_consent(d: Driver, clock: FixedClock) -> None:
+    pos = d.position()
+    a = d.candidate(party_membership="non_party", party_join_date=None)
+    b = d.candidate()
+    d.create(pos["id"], [a, b])
+    d.act("start_recommendation")
+    d.recommend([a, b])
+    d.targets([a, b])
+    d.act("start_inspection")
+    d.inspect([a, b])
+    d.act("start_deliberation")
+    d.deliberate([a])
+    r = d.act("submit_for_decision", status=422)
+    assert [(v["rule"], v["subject"]) for v in r["violations"]] == [("DEL-CONSULT", a)]
+    d.fact(
+        "consultations",
+        {
+            "party": "united_front",
+            "candidate_id": a,
+            "consulted_on": "2026-02-02",
+            "answer": "no_answer",
+        },
+    )
+    d.act("submit_for_decision")  # asked 2 Feb, no answer by 2 Mar: one month is consent
+
+
+def test_no_answer_within_the_month_is_not_yet_consent(d: Driver) -> None:
+    pos = d.position()
+    a = d.candidate(party_membership="non_party", party_join_date=None)
+    b = d.candidate()
+    d.create(pos["id"], [a, b])
+    d.act("start_recommendation")
+    d.recommend([a, b])
+    d.targets([a, b])
+    d.act("start_inspection")
+    d.inspect([a, b])
+    d.act("start_deliberation")
+    d.deliberate([a])
+    d.fact(
+        "consultations",
+        {
+            "party": "united_front",
+            "candidate_id": a,
+            "consulted_on": "2026-02-03",
+            "answer": "no_answer",
+        },
+    )
+    assert d.act("submit_for_decision", status=422)["rule"] == "DEL-CONSULT"
+
+
+def test_disagreement_holds_the_case(d: Driver) -> None:
+    pos = d.position()
+    a, b = d.candidate(), d.candidate()
+    d.create(pos["id"], [a, b])
+    d.act("start_recommendation")
+    d.recommend([a, b])
+    d.targets([a, b])
+    d.act("start_inspection")
+    d.inspect([a, b])
+    d.act("start_deliberation")
+    d.deliberate([a])
+    d.fact(
+        "consultations",
+        {
+            "party": "leaders",
+            "consulted_on": "2026-03-20",
+            "answer": "disagree",
+            "note": "重大分歧",
+        },
+    )
+    assert "DEL-DISAGREEMENT" in {
+        v["rule"] for v in d.act("submit_for_decision", 422)["violations"]
+    }
+    d.act("hold_deliberation", reason="重大分歧")
+    assert d.case["stage"] == "deliberation_held"
+
+
+def test_void_decision_vacates_the_post(
+    d: Driver, clock: FixedClock, client: TestClient, tokens: Principals
+) -> None:
+    pos = d.position(headcount=1)
+    a, b = d.candidate(training_hours_5y=100), d.candidate()
+    d.create(pos["id"], [a, b])
+    d.to_decision([a, b])
+    d.decide([a])
+    d.act("approve")
+    d.publicise("2026-03-30")
+    d.appointment(a, on="2026-04-10")
+    clock.set(datetime(2026, 4, 10, 1, 0, tzinfo=UTC))
+    d.refresh()
+    d.act("appoint")
+    me = next(c for c in d.case["candidates"] if c["candidate_id"] == a)
+    assert me["training_deferred"] is True
+    assert me["training_deadline"] == "2027-04-10"
+    assert ok(client.get(f"/api/v1/positions/{pos['id']}", headers=d.headers))["free_places"] == 0
+    d.act("declare_void", status=403, headers=tokens["committee_secretary"], reason="x")
+    d.act("declare_void", reason="未达到法定人数作出的决定")
+    assert d.case["stage"] == "void"
+    assert ok(client.get(f"/api/v1/positions/{pos['id']}", headers=d.headers))["free_places"] == 1
