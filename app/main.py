@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.api.idempotency import Idempotency
 from app.api.limits import BodySizeLimit
 from app.api.problems import install_problem_handlers
 from app.api.routers import health
@@ -57,7 +58,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.session_factory = session_factory
     app.state.clock = clock or Clock()
     install_problem_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Added first, runs inside the body limit: an oversized body never reaches the key store.
+    app.add_middleware(Idempotency)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        # A multipart upload carries one attachment plus its form envelope.
+        upload_max_bytes=settings.attachment_max_bytes + 64 * 1024,
+    )
     app.include_router(health.router)
     for router in api_routers(settings):
         app.include_router(router)

@@ -7,7 +7,6 @@ from typing import Any
 
 from tests.factories import candidate_body, position_body
 
-
 Http = Any  # a TestClient or an httpx.Client against a live server: same calls
 
 

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -206,6 +206,20 @@ def install_problem_handlers(app: FastAPI) -> None:
             "the database is busy",
             request,
             headers={"Retry-After": "1"},
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A unique or foreign-key race lost to a concurrent request: nothing was written.
+        log.info("integrity error: %s", exc.orig)
+        return problem_response(
+            409, "conflict", "Conflict", "a concurrent change conflicts; read and retry", request
+        )
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        return problem_response(
+            422, "invalid-input", "Invalid input", "a value is out of range", request
         )
 
     @app.exception_handler(RequestValidationError)

@@ -218,15 +218,17 @@ class IdempotencyKey(Base):
     """Idempotency-Key replay store, scoped to the principal that sent the key."""
 
     __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("principal_id", "key"),)
+    __table_args__ = (UniqueConstraint("scope", "key"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    principal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("principals.id"))
+    # Hash of the caller's credentials: one client never sees another's keys.
+    scope: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(200))
     fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     response_body: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime]
+    response_headers: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 # --- selection cases --------------------------------------------------------------------------
@@ -304,3 +306,6 @@ class CaseFact(Base):
     status: Mapped[str | None] = mapped_column(String(32), default=None)
     created_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
     created_at: Mapped[datetime]
+
+
+from app.db import nomination_models  # noqa: F401,E402

@@ -55,7 +55,7 @@ def test_rec_participation_boundary(d: Driver, participants: int, counted: bool)
 
 
 def test_rounds_are_tallied_separately(d: Driver) -> None:
-    a, b = _in_recommendation(d)
+    a, _ = _in_recommendation(d)
     d.recommend([a], kind="talk", votes=5)
     d.recommend([a], kind="meeting", votes=7)
     tallies = d.case["recommendation_tallies"]

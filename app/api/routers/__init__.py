@@ -8,8 +8,23 @@ from app.settings import Settings
 
 
 def routers(settings: Settings) -> list[APIRouter]:
-    from app.api.routers import candidates, cases, policies, positions, public, workflow
+    from app.api.routers import (
+        candidates,
+        cases,
+        misconduct,
+        nominations,
+        policies,
+        positions,
+        public,
+        reserve_pool,
+        workflow,
+    )
 
     found: list[APIRouter] = [candidates.router, positions.router, policies.router]
     found += [cases.router, workflow.router, public.router]
+    found += [nominations.router, reserve_pool.router, misconduct.router]
+    if settings.environment == "test":
+        from app.api.routers import testing
+
+        found.append(testing.router)
     return found
