@@ -263,6 +263,21 @@ def test_comp_dissatisfaction_cutoff(d: Driver, rate: str, stays: bool) -> None:
         assert r["violations"][0]["rule"] == "COMP-DISSATISFACTION"
 
 
+def test_comp_dissatisfaction_as_a_fraction(d: Driver) -> None:
+    cids = _in_recommendation(d, n=2, method="competitive", policy="district-competitive-334")
+    d.recommend(cids)
+    body = _scores(cids)
+    for s, rate in zip(body["scores"], ["0.301", "0.3"], strict=True):
+        del s["dissatisfaction_percent"]
+        s["dissatisfaction_rate"] = rate
+    d.fact("competitive-scores", body)
+    ranking = {
+        r["candidate_id"]: r for r in d.case["facts"]["competitive_scores"][0]["data"]["ranking"]
+    }
+    assert ranking[cids[0]]["excluded_rule"] == "COMP-DISSATISFACTION"
+    assert ranking[cids[1]]["excluded_rule"] is None
+
+
 def test_comp_total_334(d: Driver) -> None:
     cids = _in_recommendation(d, n=2, method="competitive", policy="district-competitive-334")
     d.fact(

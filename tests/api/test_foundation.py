@@ -159,3 +159,10 @@ def test_policies_presets_and_floors(client: TestClient, org: dict[str, str]) ->
         headers=org,
     ).json()
     assert v2["version"] == 2
+
+
+def test_is_principal_must_agree_with_rank(client: TestClient, org: dict[str, str]) -> None:
+    good = candidate_body(rank_level="county_deputy", is_principal=False)
+    assert client.post("/api/v1/candidates", json=good, headers=org).status_code == 201
+    bad = candidate_body(rank_level="county_deputy", is_principal=True)
+    assert client.post("/api/v1/candidates", json=bad, headers=org).status_code == 422

@@ -47,7 +47,7 @@ def to_out(view: svc.CandidateView) -> CandidateOut:
 def create_candidate(
     body: CandidateCreate, uow: UowDep, actor: ActorDep, clock: ClockDep, response: Response
 ) -> CandidateOut:
-    view = svc.create(uow, actor, clock, body.model_dump())
+    view = svc.create(uow, actor, clock, body.model_dump(exclude={"is_principal"}))
     response.headers["Location"] = f"/api/v1/candidates/{view.row.id}"
     response.headers["ETag"] = etag(view.row.version)
     no_store(response)

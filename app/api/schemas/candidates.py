@@ -80,12 +80,23 @@ class CandidateFields(StrictModel):
     current_title: ShortText = ""
     rank_level: RankLevel | None = Field(default=None, description="Current rank (职务层次)")
     rank_since: date | None = None
+    is_principal: bool | None = Field(
+        default=None,
+        description="Optional check: principal (正职) or deputy (副职); must agree with rank_level",
+    )
     last_promotion_date: date | None = None
     on_probation: bool = False
     training_hours_5y: int = Field(default=0, ge=0, le=100000)
     posts: list[PostIn] = Field(default_factory=list, max_length=100)
     appraisals: list[AppraisalIn] = Field(default_factory=list, max_length=100)
     sanctions: list[SanctionIn] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _principal_agrees(self) -> CandidateFields:
+        if self.is_principal is not None:
+            if self.rank_level is None or self.rank_level.is_principal != self.is_principal:
+                raise ValueError("is_principal does not agree with rank_level")
+        return self
 
 
 class CandidateCreate(CandidateFields):

@@ -116,10 +116,26 @@ class ScoreIn(StrictModel):
     written: Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places=2)]
     interview: Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places=2)]
     evaluation: Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places=2)]
-    dissatisfaction_percent: Annotated[
-        Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=3)
-    ] = Field(description="不满意率 in percent: above the policy cut-off (30) excludes")
+    dissatisfaction_percent: (
+        Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=3)] | None
+    ) = Field(
+        default=None,
+        description="不满意率 in percent (30 = 30 %): above the policy cut-off excludes",
+    )
+    dissatisfaction_rate: (
+        Annotated[Decimal, Field(ge=0, le=1, max_digits=7, decimal_places=5)] | None
+    ) = Field(default=None, description="The same as a fraction (0.3 = 30 %); give one of the two")
     canvassing: bool = Field(default=False, description="走门子、拉选票 (COMP-CANVASSING)")
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> ScoreIn:
+        if (self.dissatisfaction_percent is None) == (self.dissatisfaction_rate is None):
+            raise ValueError("give exactly one of dissatisfaction_percent, dissatisfaction_rate")
+        if self.dissatisfaction_percent is None:
+            assert self.dissatisfaction_rate is not None
+            self.dissatisfaction_percent = self.dissatisfaction_rate * 100
+        self.dissatisfaction_rate = None
+        return self
 
 
 class CompetitiveScoresIn(StrictModel):
