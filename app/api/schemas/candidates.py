@@ -93,9 +93,9 @@ class CandidateFields(StrictModel):
 
     @model_validator(mode="after")
     def _principal_agrees(self) -> CandidateFields:
-        if self.is_principal is not None:
-            if self.rank_level is None or self.rank_level.is_principal != self.is_principal:
-                raise ValueError("is_principal does not agree with rank_level")
+        agrees = self.rank_level is not None and self.rank_level.is_principal == self.is_principal
+        if self.is_principal is not None and not agrees:
+            raise ValueError("is_principal does not agree with rank_level")
         return self
 
 
