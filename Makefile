@@ -29,8 +29,8 @@ test: install
 	$(BIN)/python -m pytest -q
 
 lint: install
-	$(BIN)/ruff check app tests migrations
-	$(BIN)/ruff format --check app tests migrations
+	$(BIN)/ruff check app tests migrations scripts
+	$(BIN)/ruff format --check app tests migrations scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
