@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
+from app.api.auth_first import RequireBearer
 from app.api.idempotency import Idempotency
 from app.api.limits import BodySizeLimit
-from app.api.problems import install_problem_handlers
+from app.api.problems import Problem, install_problem_handlers
 from app.api.routers import health
 from app.api.routers import routers as api_routers
 from app.db.engine import make_engine, make_session_factory
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     install_problem_handlers(app)
     # Added first, runs inside the body limit: an oversized body never reaches the key store.
     app.add_middleware(Idempotency)
+    app.add_middleware(RequireBearer)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
@@ -69,7 +72,26 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(health.router)
     for router in api_routers(settings):
         app.include_router(router)
+    _declare_problem_schema(app)
     return app
+
+
+def _declare_problem_schema(app: FastAPI) -> None:
+    """Errors are declared as `application/problem+json` referring to one Problem schema."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in problem.pop("$defs", {}).items():
+            schemas.setdefault(name, sub)
+        schemas["Problem"] = problem
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app() -> FastAPI:

@@ -43,7 +43,6 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import settings
 from schemathesis import checks
-from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.python import asgi as st_asgi
 from starlette.types import Send
@@ -266,15 +265,9 @@ def _assert_refused(case: Case) -> None:
     assert response.headers["www-authenticate"][0].startswith("Bearer")
 
 
-# --- regression tests for contract findings (app code; reported, not yet fixed) ---------------
+# --- regression tests for contract findings (found by fuzzing, fixed) --------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="pydantic reads a number as a Unix timestamp: GET /api/v1/candidates?updated_after=0.5 "
-    "is a 200 though the parameter is declared as a date-time string",
-)
 def test_updated_after_number_is_rejected(fuzz_app: dict[str, str]) -> None:
     with st_asgi.get_client(APP) as client:
         r = client.get(
@@ -285,14 +278,6 @@ def test_updated_after_number_is_rejected(fuzz_app: dict[str, str]) -> None:
     assert r.status_code == 422, r.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(Failure, FailureGroup),  # one schema violation, or several
-    reason="POST /api/v1/cases/{id}/transitions?validate_only=true answers a ValidationOut, but "
-    "the declared 200 schema is `$ref: CaseOut` AND `anyOf: [CaseOut, ValidationOut]`: "
-    "responses={200: {'model': CaseOut}} is merged into the union return type "
-    "(app/api/routers/cases.py transition_case)",
-)
 def test_validate_only_answer_is_declared(fuzz_app: dict[str, str]) -> None:
     operation = admin_schema.find_operation_by_label(TRANSITIONS)
     assert operation is not None, f"{TRANSITIONS} is not in the document"

@@ -78,10 +78,7 @@ def document() -> dict[str, Any]:
 DOCUMENT = build_schema()
 # Error responses known not to be declared as problem+json (app code; reported, not yet fixed).
 # Each is an xfail(strict=True): when it is fixed the XPASS fails, so remove it from here.
-KNOWN_NON_PROBLEM = {
-    ("GET", "/readyz"): "/readyz declares its 503 without content and answers "
-    '{"status": "unavailable"} as application/json (app/api/routers/health.py)',
-}
+KNOWN_NON_PROBLEM: dict[tuple[str, str], str] = {}
 OPERATIONS = [
     pytest.param(
         method,
@@ -164,11 +161,6 @@ def test_error_responses_are_problem_json(document: dict[str, Any], method: str,
     assert not wrong, f"{method} {path}: error responses without {PROBLEM}: {wrong}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/api/responses.py passes `model=Problem`, which FastAPI files under "
-    "application/json; application/problem+json is declared with no schema at all",
-)
 def test_problem_json_carries_the_problem_schema(document: dict[str, Any]) -> None:
     wrong: list[str] = []
     for method, path, op in _operations(document):

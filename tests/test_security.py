@@ -84,13 +84,6 @@ def test_unsupported_method_is_405_problem_with_allow(
     assert allowed <= documented | {"HEAD"}, f"Allow names undocumented methods: {allowed}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Starlette answers a 405 from the first route that matches the path, so `Allow` "
-    "names only that route's methods (TRACE /api/v1/candidates -> Allow: POST; GET missing). "
-    "RFC 9110 §15.5.6: Allow lists the methods the target resource supports",
-)
 def test_405_allow_lists_every_method_of_the_path(client: TestClient, tokens: Principals) -> None:
     r = client.request("TRACE", CANDIDATES, headers=tokens["admin"])
     assert r.status_code == 405

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -114,6 +115,16 @@ def _violations(exc: RuleViolated) -> list[dict[str, Any]]:
         {"rule": v.rule, "article": v.article, "detail": v.detail, "subject": v.subject}
         for v in exc.violations
     ]
+
+
+def _documented_methods(request: Request) -> set[str]:
+    path = request.url.path
+    found: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            found.update(m.upper() for m in operations if m != "parameters")
+    return found
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -239,6 +250,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 405:
+            # Starlette names only the first matching route's methods; list all of the path's,
+            # as documented (the OpenAPI document is built once and cached).
+            methods = _documented_methods(request)
+            exc.headers = {"Allow": ", ".join(sorted(methods))} if methods else exc.headers
         titles = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}
         slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(
             exc.status_code, "http-error"

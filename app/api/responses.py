@@ -6,9 +6,14 @@ from typing import Any
 
 from fastapi import Response
 
-from app.api.problems import Problem
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_P: dict[str, Any] = {"content": {"application/problem+json": {"schema": PROBLEM_REF}}}
 
-_P = {"model": Problem, "content": {"application/problem+json": {}}}
+
+def problem(description: str) -> dict[str, Any]:
+    """An error response declared as `application/problem+json` with the Problem schema."""
+    return {**_P, "description": description}
+
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     400: {**_P, "description": "Bad request"},

@@ -6,10 +6,17 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
+    if url.startswith("sqlite") and (url in {"sqlite://", "sqlite:///:memory:"}):
+        # In-memory: one shared connection, or every checkout would see an empty database.
+        engine = create_engine(
+            url, echo=echo, connect_args={"check_same_thread": False}, poolclass=StaticPool
+        )
+        _configure_sqlite(engine)
+        return engine
     if url.startswith("sqlite"):
         # One connection per process: SQLite has one writer anyway, and a single connection
         # avoids "database is locked" between our own pooled connections.

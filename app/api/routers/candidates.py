@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
@@ -16,7 +15,7 @@ from app.api.schemas.candidates import (
     CandidateOut,
     CandidatePatch,
 )
-from app.api.schemas.common import LIMIT_DESCRIPTION, Page
+from app.api.schemas.common import LIMIT_DESCRIPTION, IsoDateTime, Page
 from app.domain.enums import Education, RankLevel
 from app.domain.errors import InvalidInput
 from app.services import candidates as svc
@@ -67,7 +66,7 @@ def list_candidates(
     education: Education | None = None,
     org_unit: Annotated[str | None, Query(max_length=200)] = None,
     in_reserve_pool: bool | None = None,
-    updated_after: datetime | None = None,
+    updated_after: IsoDateTime | None = None,
 ) -> Page[CandidateOut]:
     views, nxt = svc.listing(
         uow,

@@ -5,7 +5,6 @@
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response, status
@@ -24,7 +23,7 @@ from app.api.schemas.cases import (
     TransitionIn,
     ValidationOut,
 )
-from app.api.schemas.common import LIMIT_DESCRIPTION, Page, StrictModel
+from app.api.schemas.common import LIMIT_DESCRIPTION, IsoDateTime, Page, StrictModel
 from app.domain.enums import Role, SelectionMethod
 from app.domain.workflow import Stage
 from app.services import cases as svc
@@ -76,7 +75,7 @@ def list_cases(
     position_id: uuid.UUID | None = None,
     candidate_id: uuid.UUID | None = None,
     method: SelectionMethod | None = None,
-    updated_after: datetime | None = None,
+    updated_after: IsoDateTime | None = None,
     due: Annotated[
         bool | None,
         Query(
@@ -276,7 +275,6 @@ def record_finding(
     "/{case_id}/transitions",
     operation_id="transitionCase",
     summary="Move the case along the workflow",
-    responses={200: {"model": CaseOut, "description": "The case after the transition"}},
 )
 def transition_case(
     case_id: uuid.UUID,

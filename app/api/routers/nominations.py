@@ -14,8 +14,8 @@ from fastapi import APIRouter, File, Query, Request, Response, UploadFile, statu
 from fastapi.responses import FileResponse, JSONResponse
 
 from app.api.deps import ActorDep, ClockDep, SettingsDep, UowDep
-from app.api.problems import Problem, problem_response
-from app.api.responses import PROBLEMS, no_store
+from app.api.problems import problem_response
+from app.api.responses import PROBLEMS, no_store, problem
 from app.api.schemas.common import LIMIT_DESCRIPTION, Page
 from app.api.schemas.nominations import (
     AdmitIn,
@@ -34,10 +34,9 @@ from app.settings import Settings
 
 router = APIRouter(prefix="/api/v1/nominations", tags=["nominations"], responses=PROBLEMS)
 
-_P = {"model": Problem, "content": {"application/problem+json": {}}}
 _UPLOAD_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    413: {**_P, "description": "The file exceeds the attachment size limit"},
-    415: {**_P, "description": "The type is not allowed, or the bytes are not of that type"},
+    413: problem("The file exceeds the attachment size limit"),
+    415: problem("The type is not allowed, or the bytes are not of that type"),
 }
 
 

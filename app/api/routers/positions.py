@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
 from app.api.deps import ActorDep, ClockDep, UowDep
 from app.api.responses import PROBLEMS
-from app.api.schemas.common import LIMIT_DESCRIPTION, Page
+from app.api.schemas.common import LIMIT_DESCRIPTION, IsoDateTime, Page
 from app.api.schemas.positions import PositionCreate, PositionOut, PositionPatch
 from app.domain.enums import RankLevel
 from app.domain.errors import InvalidInput
@@ -53,7 +52,7 @@ def list_positions(
     org_unit: Annotated[str | None, Query(max_length=200)] = None,
     rank_level: RankLevel | None = None,
     has_vacancy: bool | None = None,
-    updated_after: datetime | None = None,
+    updated_after: IsoDateTime | None = None,
 ) -> Page[PositionOut]:
     """List positions; `has_vacancy=true` keeps those with free places."""
     views, nxt = svc.listing(

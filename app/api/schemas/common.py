@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+)
 
 T = TypeVar("T")
 
@@ -43,3 +51,14 @@ class Page(BaseModel, Generic[T]):
 
 
 LIMIT_DESCRIPTION = "Page size (default 50, at most 200)"
+
+
+def _iso_only(value: object) -> object:
+    """A bare number is not a date-time here (pydantic would read it as a Unix timestamp)."""
+    text = str(value).strip()
+    if isinstance(value, int | float) or text.replace(".", "", 1).lstrip("+-").isdigit():
+        raise ValueError("use an ISO 8601 date-time, e.g. 2026-03-02T09:00:00+08:00")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
