@@ -59,7 +59,14 @@ class ObjectionReceipt(BaseModel):
     status: str = "received"
 
 
-_limiter = MovingWindowRateLimiter(MemoryStorage())
+def _limiter(request: Request) -> MovingWindowRateLimiter:
+    """One limiter per application instance (per process), kept on its state."""
+    state = request.app.state
+    limiter: MovingWindowRateLimiter | None = getattr(state, "objection_limiter", None)
+    if limiter is None:
+        limiter = MovingWindowRateLimiter(MemoryStorage())
+        state.objection_limiter = limiter
+    return limiter
 
 
 @router.get("/notices", operation_id="listPublicNotices", summary="Open notices (公示)")
@@ -86,7 +93,7 @@ def lodge_objection(
     client address."""
     item = parse(request.app.state.settings.public_objection_rate)
     client = request.client.host if request.client else "unknown"
-    if not _limiter.hit(item, "objection", client, str(id(request.app))):
+    if not _limiter(request).hit(item, "objection", client):
         return problem_response(
             429,
             "rate-limited",
