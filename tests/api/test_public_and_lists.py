@@ -102,7 +102,7 @@ def test_case_lists_filter_and_show_due_windows(
     other = Driver(client, org)
     other.create(other.position()["id"], [other.candidate()])
 
-    def ids(**params: object) -> set[str]:
+    def ids(**params: str | bool) -> set[str]:
         page = ok(client.get("/api/v1/cases", params=params, headers=org))
         return {c["id"] for c in page["items"]}
 
