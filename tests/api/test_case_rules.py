@@ -577,3 +577,81 @@ def test_withdraw_needs_reason(d: Driver) -> None:
     d.act("withdraw", reason="机构调整")
     assert d.case["stage"] == "withdrawn"
     assert d.case["closed_reason"] == "机构调整"
+
+
+# --- policy gates: previous unit, reserve pool; HEADCOUNT again at appointment -------------------
+
+
+@pytest.mark.parametrize(("since", "needed"), [("2023-03-02", False), ("2023-03-03", True)])
+def test_ins_previous_unit_under_three_years(d: Driver, since: str, needed: bool) -> None:
+    pos = d.position()
+    current = {"unit": "某局", "title": "科长", "level": "township_principal", "start": since}
+    a, b = d.candidate(posts=[current]), d.candidate(posts=[current])
+    d.create(pos["id"], [a, b], policy="province-2005-detailed")
+    d.act("start_recommendation")
+    d.recommend([a, b])
+    d.targets([a, b])
+    d.act("start_inspection")
+    d.fact(
+        "inspection-notice",
+        {
+            "period_start": "2026-03-05",
+            "period_end": "2026-03-12",
+            "team": "考察组",
+            "contact": "c",
+            "how_to_report": "h",
+            "published_on": "2026-03-04",
+        },
+    )
+    d.fact("inspection-team", {"members": [{"name": "甲"}, {"name": "乙"}]})
+    d.fact("inspection-reports", report(a))
+    d.fact("inspection-reports", report(b, previous_unit_inspected=True, previous_unit="某县"))
+    if needed:
+        r = d.act("start_deliberation", status=422)
+        assert [(v["rule"], v["subject"]) for v in r["violations"]] == [("INS-PREVIOUS-UNIT", a)]
+    else:
+        d.act("start_deliberation")
+
+
+def test_res_pool_required_policy(d: Driver) -> None:
+    pos = d.position()
+    member = d.candidate(reserve_pool={"category": "担当干部储备库·经济"})
+    outsider = d.candidate()
+    d.create(pos["id"], [member, outsider], policy="city-7-day-publicity")
+    d.act("start_recommendation")
+    d.recommend([member, outsider])
+    r = d.fact(
+        "targets",
+        {
+            "decided_by": "部务会",
+            "decided_on": "2026-03-03",
+            "minutes": "m",
+            "candidate_ids": [member, outsider],
+        },
+        status=422,
+    )
+    assert [(v["rule"], v["subject"]) for v in r["violations"]] == [("RES-POOL-REQUIRED", outsider)]
+
+
+def test_headcount_checked_again_at_appointment(
+    d: Driver, client: TestClient, clock: FixedClock
+) -> None:
+    pos = d.position(headcount=1)
+    a, b = d.candidate(), d.candidate()
+    d.create(pos["id"], [a, b])
+    d.to_decision([a, b])
+    d.decide([a])
+    d.act("approve")
+    d.publicise("2026-03-02")
+    d.appointment(a, on="2026-03-10")
+    position = ok(client.get(f"/api/v1/positions/{pos['id']}", headers=d.headers))
+    ok(
+        client.patch(
+            f"/api/v1/positions/{pos['id']}",
+            json={"occupant_ids": [b]},
+            headers={**d.headers, "If-Match": position["etag"]},
+        )
+    )
+    clock.set(datetime(2026, 3, 9, 1, 0, tzinfo=UTC))
+    d.refresh()
+    assert d.act("appoint", status=422)["rule"] == "HEADCOUNT"
