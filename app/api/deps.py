@@ -21,12 +21,13 @@ bearer = HTTPBearer(
 )
 
 
-def get_settings(request: Request) -> Settings:
+# Trivial dependencies are `async def`: a sync one costs a threadpool hop per request.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
@@ -63,7 +64,7 @@ def get_actor(
         now=clock.now(),
         request_id=request_id[:64],
     )
-    uow.rollback()  # end the read transaction; the use case starts its own
+    # The token lookup and the use case share one transaction (one BEGIN per request).
     return actor
 
 
