@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import RecordEntry
+from app.db.models import RecordEntry, SelectionCase
 from app.services.context import Actor
 
 GENESIS = "0" * 64
@@ -89,6 +89,39 @@ def append(
     entry.hash = entry_hash(prev, hashed_fields(entry))
     session.add(entry)
     return entry
+
+
+_SAME = "\x00same"  # from/to default: the case's current stage (a fact, not a transition)
+
+
+def case_entry(
+    session: Session,
+    case: SelectionCase,
+    *,
+    action: str,
+    actor: Actor,
+    role: str,
+    at: datetime,
+    from_stage: str | None = _SAME,
+    to_stage: str | None = _SAME,
+    rules: Sequence[object] = (),
+    payload: dict[str, Any] | None = None,
+) -> RecordEntry:
+    """One entry of a case's 纪实; facts keep the stage, transitions name from and to."""
+    return append(
+        session,
+        subject_type="case",
+        subject_id=case.id,
+        case_id=case.id,
+        action=action,
+        actor=actor,
+        role=role,
+        at=at,
+        from_stage=case.stage if from_stage == _SAME else from_stage,
+        to_stage=case.stage if to_stage == _SAME else to_stage,
+        rules=rules,
+        payload=payload,
+    )
 
 
 def verify(entries: Sequence[RecordEntry]) -> int | None:

@@ -59,17 +59,13 @@ def add_to_pool(
         updated_at=now,
     )
     uow.session.add(member)
-    audit.append(
+    audit.case_entry(
         uow.session,
-        subject_type="case",
-        subject_id=case.id,
-        case_id=case.id,
+        case,
         action="pool.added",
         actor=actor,
         role=role,
         at=now,
-        from_stage=case.stage,
-        to_stage=case.stage,
         payload={
             "candidate_id": str(candidate_id),
             "nomination_id": str(nomination_id) if nomination_id else None,
@@ -94,17 +90,13 @@ def set_out(
     member.out_rule = rule
     member.out_reason = reason
     member.updated_at = now
-    audit.append(
+    audit.case_entry(
         uow.session,
-        subject_type="case",
-        subject_id=case.id,
-        case_id=case.id,
+        case,
         action=f"candidate.{standing.value}",
         actor=actor,
         role=role,
         at=now,
-        from_stage=case.stage,
-        to_stage=case.stage,
         rules=[rule],
         payload={
             "candidate_id": str(member.candidate_id),

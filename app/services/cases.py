@@ -279,16 +279,14 @@ def create(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) ->
     )
     uow.session.add(case)
     uow.session.flush()
-    audit.append(
+    audit.case_entry(
         uow.session,
-        subject_type="case",
-        subject_id=case.id,
-        case_id=case.id,
+        case,
         action="case.created",
         actor=actor,
         role=role,
         at=now,
-        to_stage=case.stage,
+        from_stage=None,
         rules=["MOT-PLAN", "HEADCOUNT"],
         payload={
             "position_id": str(position.id),
@@ -358,17 +356,13 @@ def update_motion(
         case.motion = {**case.motion, **_jsonable(changes.pop("motion"))}
     now = clock.now()
     case.updated_at = now
-    audit.append(
+    audit.case_entry(
         uow.session,
-        subject_type="case",
-        subject_id=case.id,
-        case_id=case.id,
+        case,
         action="motion.updated",
         actor=actor,
         role=role,
         at=now,
-        from_stage=case.stage,
-        to_stage=case.stage,
         rules=["MOT-PLAN", "HEADCOUNT"],
         payload={"motion": case.motion, "places": case.places, "title": case.title},
     )
@@ -828,17 +822,13 @@ def record_fact(
     if spec.after is not None:
         spec.after(uow, actor, role, loaded, fact, now)
     case.updated_at = now
-    audit.append(
+    audit.case_entry(
         uow.session,
-        subject_type="case",
-        subject_id=case.id,
-        case_id=case.id,
+        case,
         action=f"fact.{kind}",
         actor=actor,
         role=role,
         at=now,
-        from_stage=case.stage,
-        to_stage=case.stage,
         rules=list(spec.rules),
         payload={"fact_id": str(fact.id), **_redacted(kind, fact.data)},
     )
@@ -882,17 +872,13 @@ def record_finding(
     fact.status = data["finding"]
     fact.data = {**fact.data, "investigation": _jsonable(data)}
     case.updated_at = now
-    audit.append(
+    audit.case_entry(
         uow.session,
-        subject_type="case",
-        subject_id=case.id,
-        case_id=case.id,
+        case,
         action="objection.finding",
         actor=actor,
         role=role,
         at=now,
-        from_stage=case.stage,
-        to_stage=case.stage,
         rules=["PUB-OBJECTIONS"],
         payload={"objection_id": str(fact.id), **_jsonable(data)},
     )
@@ -950,11 +936,9 @@ def transition(
     if after in {s.value for s in (S.withdrawn, S.void, S.not_appointed)}:
         case.closed_reason = reason
     case.updated_at = now
-    audit.append(
+    audit.case_entry(
         uow.session,
-        subject_type="case",
-        subject_id=case.id,
-        case_id=case.id,
+        case,
         action=f"transition.{action}",
         actor=actor,
         role=role,

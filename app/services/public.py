@@ -115,17 +115,13 @@ def lodge_objection(
     uow.session.add(fact)
     uow.session.flush()
     case.updated_at = now
-    audit.append(
+    audit.case_entry(
         uow.session,
-        subject_type="case",
-        subject_id=case.id,
-        case_id=case.id,
+        case,
         action="fact.objection",
         actor=PUBLIC,
         role="public",
         at=now,
-        from_stage=case.stage,
-        to_stage=case.stage,
         rules=["PUB-OBJECTIONS"],
         payload={
             "fact_id": str(fact.id),
