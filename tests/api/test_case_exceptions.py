@@ -217,3 +217,67 @@ def test_void_decision_vacates_the_post(
     d.act("declare_void", reason="未达到法定人数作出的决定")
     assert d.case["stage"] == "void"
     assert ok(client.get(f"/api/v1/positions/{pos['id']}", headers=d.headers))["free_places"] == 1
+
+
+def test_misconduct_disqualifies_a_target_in_a_running_case(
+    d: Driver, client: TestClient, tokens: Principals
+) -> None:
+    pos = d.position()
+    a, b, c = d.candidate(), d.candidate(), d.candidate()
+    d.create(pos["id"], [a, b, c])
+    d.act("start_recommendation")
+    d.recommend([a, b, c])
+    d.targets([a, b, c])
+    d.act("start_inspection")
+    r = client.post(
+        f"/api/v1/candidates/{b}/misconduct",
+        json={
+            "kind": "canvassing",
+            "occurred_on": "2026-03-01",
+            "description": "拉票",
+            "source": "信访举报",
+        },
+        headers=tokens["discipline_inspection"],
+    )
+    assert r.status_code == 201, r.text
+    d.refresh()
+    member = next(x for x in d.case["candidates"] if x["candidate_id"] == b)
+    assert member["standing"] == "disqualified"
+    assert member["out_rule"] == "DISC-MISCONDUCT"
+    record = ok(client.get(f"{d.url}/record", headers=tokens["auditor"]))
+    assert any(
+        e["action"] == "candidate.disqualified" and e["rules"] == ["DISC-MISCONDUCT"]
+        for e in record["entries"]
+    )
+    # The remaining targets go on; the disqualified one needs no report and cannot be proposed.
+    d.inspect([a, c])
+    d.act("start_deliberation")
+    assert d.fact("proposals", {"candidate_ids": [b]}, status=422)["type"].endswith("invalid-input")
+
+
+def test_special_post_needs_no_recommendation_but_a_reason(d: Driver, client: TestClient) -> None:
+    pos = d.position()
+    a, b = d.candidate(), d.candidate()
+    r = client.post(
+        "/api/v1/cases",
+        json={
+            "title": "特殊岗位",
+            "position_id": pos["id"],
+            "places": 1,
+            "method": "organisational",
+            "motion": {
+                "proposer_kind": "org_department",
+                "proposed_by": "组织部",
+                "recommendation_scope": 10,
+                "special_post": True,
+            },
+            "candidate_ids": [a, b],
+        },
+        headers=d.headers,
+    )
+    assert r.status_code == 422
+    d.create(pos["id"], [a, b], special_post=True, special_post_reason="涉密岗位，组织指定")
+    d.act("start_recommendation")
+    d.targets([a, b])
+    d.act("start_inspection")
+    assert d.case["stage"] == "inspection"
