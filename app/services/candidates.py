@@ -38,12 +38,11 @@ def _check_consistency(c: Candidate, today: date) -> None:
         problems.append("work_start_date is before birth_date")
     if c.work_start_date > today:
         problems.append("work_start_date is in the future")
-    if c.party_membership == "non_party":
-        if c.party_join_date is not None:
-            problems.append("party_join_date given for a non-party cadre")
-    elif c.party_join_date is None:
-        problems.append("party_join_date is required for a party member")
-    elif c.party_join_date < c.birth_date or c.party_join_date > today:
+    # A party member's join date may be unknown to the HR system; QUAL-PARTY-STANDING then
+    # refuses party posts that need a standing, with that reason.
+    if c.party_membership == "non_party" and c.party_join_date is not None:
+        problems.append("party_join_date given for a non-party cadre")
+    elif c.party_join_date is not None and not c.birth_date <= c.party_join_date <= today:
         problems.append("party_join_date must lie between birth_date and today")
     if (c.rank_level is None) != (c.rank_since is None):
         problems.append("rank_level and rank_since go together")

@@ -166,3 +166,12 @@ def test_is_principal_must_agree_with_rank(client: TestClient, org: dict[str, st
     assert client.post("/api/v1/candidates", json=good, headers=org).status_code == 201
     bad = candidate_body(rank_level="county_deputy", is_principal=True)
     assert client.post("/api/v1/candidates", json=bad, headers=org).status_code == 422
+
+
+def test_party_join_date_rules(client: TestClient, org: dict[str, str]) -> None:
+    unknown = candidate_body(party_join_date=None)
+    assert client.post("/api/v1/candidates", json=unknown, headers=org).status_code == 201
+    non_party = candidate_body(party_membership="non_party")  # keeps a join date: inconsistent
+    assert client.post("/api/v1/candidates", json=non_party, headers=org).status_code == 422
+    before_birth = candidate_body(party_join_date="1970-01-01")
+    assert client.post("/api/v1/candidates", json=before_birth, headers=org).status_code == 422

@@ -18,7 +18,8 @@ class PositionCreate(StrictModel):
     title: Annotated[str, Text(200, 1)] = Field(examples=["副主任"])
     rank_level: RankLevel
     fill_method: FillMethod = Field(
-        description="appointed 委任 / elected 选任 / hired 聘任 (APP-FORM)"
+        default=FillMethod.APPOINTED,
+        description="appointed 委任 (default) / elected 选任 / hired 聘任 (APP-FORM)",
     )
     probation_applies: bool | None = Field(
         default=None,
