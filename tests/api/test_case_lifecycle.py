@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 
 from app.services.context import FixedClock
-from tests.case_driver import Driver, ok
+from tests.case_driver import BRIEFING, Driver, meeting, ok
 from tests.conftest import Principals
 
 
@@ -142,3 +142,64 @@ def test_workflow_description_and_diagram(client: TestClient, tokens: Principals
     diagram = client.get("/api/v1/workflow/diagram", headers=tokens["auditor"]).text
     assert diagram.startswith("stateDiagram-v2")
     assert "publicity --> appointed: appoint" in diagram
+
+
+def test_two_places_decided_per_candidate(
+    client: TestClient, tokens: Principals, clock: FixedClock
+) -> None:
+    org = tokens["org_department"]
+    d = Driver(client, org)
+    pos = d.position(headcount=3)
+    a, b, c = d.candidate(), d.candidate(), d.candidate()
+    d.create(pos["id"], [a, b, c], places=2)
+    d.act("start_recommendation")
+    d.recommend([a, b, c])
+    d.targets([a, b, c])
+    d.act("start_inspection")
+    d.inspect([a, b, c])
+    d.act("start_deliberation")
+    d.deliberate([a, b, c])
+    d.act("submit_for_decision")
+    # Three proposed for two places: one fails its vote, two pass.
+    d.fact(
+        "decision-meetings",
+        {
+            **meeting(
+                [
+                    {"candidate_id": a, "briefing": BRIEFING, "votes_for": 6},
+                    {"candidate_id": b, "briefing": BRIEFING, "votes_for": 5},
+                    {"candidate_id": c, "briefing": BRIEFING, "votes_for": 4},
+                ],
+                expected=9,
+                present=9,
+            ),
+        },
+    )
+    d.act("approve")
+    assert [d.standing(x) for x in (a, b, c)] == ["approved", "approved", "eliminated"]
+    d.publicise("2026-03-30")
+    d.appointment(a)
+    d.appointment(b)
+    clock.set(datetime(2026, 4, 7, 1, 0, tzinfo=UTC))
+    d.refresh()
+    d.act("appoint")
+    position = ok(client.get(f"/api/v1/positions/{pos['id']}", headers=org))
+    assert sorted(o["candidate_id"] for o in position["occupants"]) == sorted([a, b])
+    assert position["free_places"] == 1
+
+
+def test_more_approved_than_places_is_refused(client: TestClient, tokens: Principals) -> None:
+    d = Driver(client, tokens["org_department"])
+    pos = d.position(headcount=3)
+    a, b = d.candidate(), d.candidate()
+    d.create(pos["id"], [a, b], places=1)
+    d.act("start_recommendation")
+    d.recommend([a, b])
+    d.targets([a, b])
+    d.act("start_inspection")
+    d.inspect([a, b])
+    d.act("start_deliberation")
+    d.deliberate([a, b])
+    d.act("submit_for_decision")
+    d.decide([a, b], votes_for=7)
+    assert d.act("approve", status=422)["rule"] == "HEADCOUNT"
