@@ -655,3 +655,43 @@ def test_headcount_checked_again_at_appointment(
     clock.set(datetime(2026, 3, 9, 1, 0, tzinfo=UTC))
     d.refresh()
     assert d.act("appoint", status=422)["rule"] == "HEADCOUNT"
+
+
+# --- EXCL-DISCIPLINE and QUAL-TENURE through the API (today is 2026-03-02) ----------------------
+
+
+@pytest.mark.parametrize(("end", "excluded"), [("2026-03-02", True), ("2026-03-01", False)])
+def test_excl_discipline_sanction_period(d: Driver, end: str, excluded: bool) -> None:
+    pos = d.position()
+    sanction = {"kind": "party_discipline", "start": "2025-03-02", "end": end}
+    a, b = d.candidate(sanctions=[sanction]), d.candidate()
+    d.create(pos["id"], [a, b])
+    d.act("start_recommendation")
+    d.recommend([a, b])
+    body = {
+        "decided_by": "部务会",
+        "decided_on": "2026-03-03",
+        "minutes": "m",
+        "candidate_ids": [a, b],
+    }
+    r = d.fact("targets", body, status=422 if excluded else 201)
+    if excluded:
+        assert [(v["rule"], v["subject"]) for v in r["violations"]] == [("EXCL-DISCIPLINE", a)]
+
+
+@pytest.mark.parametrize(("since", "passes"), [("2023-03-02", True), ("2023-03-03", False)])
+def test_qual_tenure_three_years_as_lower_principal(d: Driver, since: str, passes: bool) -> None:
+    pos = d.position(rank_level="county_deputy")
+    a, b = d.candidate(rank_level="township_principal", rank_since=since), d.candidate()
+    d.create(pos["id"], [a, b])
+    d.act("start_recommendation")
+    d.recommend([a, b])
+    body = {
+        "decided_by": "部务会",
+        "decided_on": "2026-03-03",
+        "minutes": "m",
+        "candidate_ids": [a, b],
+    }
+    r = d.fact("targets", body, status=201 if passes else 422)
+    if not passes:
+        assert [(v["rule"], v["subject"]) for v in r["violations"]] == [("QUAL-TENURE", a)]
