@@ -24,7 +24,6 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Public objection intake (PUB-OBJECTIONS): requests per client address per minute.
     public_objection_rate: str = "5/minute"
-    db_retry_attempts: int = Field(default=3, ge=1, le=10)
     log_sql: bool = False
 
     @model_validator(mode="after")

@@ -26,7 +26,7 @@ from app.domain.errors import (
     PreconditionRequired,
     RuleViolated,
 )
-from app.services.errors import DatabaseBusy, Unauthenticated
+from app.services.errors import Unauthenticated
 
 PROBLEM_BASE = "https://cadre-selection.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -193,12 +193,6 @@ def install_problem_handlers(app: FastAPI) -> None:
             exc.detail,
             request,
             headers={"WWW-Authenticate": 'Bearer realm="cadre-selection"'},
-        )
-
-    @app.exception_handler(DatabaseBusy)
-    async def _busy(request: Request, exc: DatabaseBusy) -> JSONResponse:
-        return problem_response(
-            503, "busy", "Try again", exc.detail, request, headers={"Retry-After": "1"}
         )
 
     @app.exception_handler(StaleDataError)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -232,7 +231,3 @@ def listing(
         encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
     )
     return _views(uow, rows[:limit]), nxt
-
-
-def grassroots(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.1"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from app.domain.calendar import CHINA_TZ
@@ -48,7 +48,6 @@ class Actor:
     roles: frozenset[Role]
     candidate_id: uuid.UUID | None = None
     request_id: str | None = None
-    acting_role: Role | None = field(default=None, compare=False)
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))

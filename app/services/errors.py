@@ -7,7 +7,3 @@ from app.domain.errors import DomainError
 
 class Unauthenticated(DomainError):
     """No valid bearer token."""
-
-
-class DatabaseBusy(DomainError):
-    """Serialization failures or deadlocks persisted after the bounded retries."""
