@@ -17,6 +17,7 @@ from app.services import audit
 from app.services.context import Actor, Clock
 from app.services.etag import require_match
 from app.services.pagination import encode_cursor, paginate
+from app.services.retry import retry_transaction
 
 JSON_FIELDS = ("posts", "appraisals", "sanctions")
 
@@ -113,6 +114,7 @@ def get_row(uow: UnitOfWork, candidate_id: uuid.UUID) -> Candidate:
     return row
 
 
+@retry_transaction
 def create(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) -> CandidateView:
     role = actor.role_for("candidates.write")
     now = clock.now()
@@ -150,6 +152,7 @@ def create(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) ->
     return view
 
 
+@retry_transaction
 def update(
     uow: UnitOfWork,
     actor: Actor,

@@ -74,6 +74,7 @@ from app.services.context import Actor, Clock
 from app.services.etag import require_match
 from app.services.pagination import encode_cursor, paginate
 from app.services.positions import occupied
+from app.services.retry import retry_transaction
 
 # --- loading ------------------------------------------------------------------------------------
 
@@ -250,6 +251,7 @@ def allowed_actions(snap: CaseSnapshot) -> list[AllowedAction]:
 # --- create and motion ----------------------------------------------------------------------
 
 
+@retry_transaction
 def create(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) -> Loaded:
     role = actor.role_for("cases.write")
     now = clock.now()
@@ -328,6 +330,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+@retry_transaction
 def update_motion(
     uow: UnitOfWork,
     actor: Actor,
@@ -372,6 +375,7 @@ def update_motion(
     return loaded
 
 
+@retry_transaction
 def add_pool_member(
     uow: UnitOfWork, actor: Actor, clock: Clock, case_id: uuid.UUID, candidate_id: uuid.UUID
 ) -> Loaded:
@@ -787,6 +791,7 @@ FACT_KINDS: dict[str, FactKind] = {
 }
 
 
+@retry_transaction
 def record_fact(
     uow: UnitOfWork,
     actor: Actor,
@@ -851,6 +856,7 @@ def _redacted(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
     return dict(data)
 
 
+@retry_transaction
 def record_finding(
     uow: UnitOfWork,
     actor: Actor,
@@ -901,6 +907,7 @@ class TransitionOutcome:
     violations: list[Violation]
 
 
+@retry_transaction
 def transition(
     uow: UnitOfWork,
     actor: Actor,

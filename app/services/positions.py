@@ -18,6 +18,7 @@ from app.services import audit
 from app.services.context import Actor, Clock
 from app.services.etag import require_match
 from app.services.pagination import encode_cursor, paginate
+from app.services.retry import retry_transaction
 
 
 @dataclass
@@ -106,6 +107,7 @@ def _set_occupants(
             uow.session.add(PositionOccupant(position_id=row.id, candidate_id=cid, since=today))
 
 
+@retry_transaction
 def create(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) -> PositionView:
     role = actor.role_for("positions.write")
     now = clock.now()
@@ -135,6 +137,7 @@ def create(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) ->
     return view
 
 
+@retry_transaction
 def update(
     uow: UnitOfWork,
     actor: Actor,
