@@ -187,15 +187,19 @@ class Driver:
             },
         )
 
-    def targets(self, cids: list[str], **over: Any) -> Any:
+    def targets(
+        self, cids: list[str], status: int = 201, equal_number_reason: str | None = None
+    ) -> Any:
+        """Record the target decision; with status=422 it returns the refusal."""
         body: dict[str, Any] = {
             "decided_by": "部务会",
             "decided_on": "2026-03-03",
             "minutes": "研究确定考察对象",
             "candidate_ids": cids,
         }
-        body.update(over)
-        return self.fact("targets", body)
+        if equal_number_reason:
+            body["equal_number_reason"] = equal_number_reason
+        return self.fact("targets", body, status=status)
 
     def inspect(self, cids: list[str]) -> None:
         self.fact(
@@ -257,9 +261,7 @@ class Driver:
         self.act("start_recommendation")
         self.recommend(cids)
         tg = targets or cids
-        self.targets(
-            tg, **({} if len(tg) > self.case["places"] else {"equal_number_reason": "意见集中"})
-        )
+        self.targets(tg, equal_number_reason=None if len(tg) > self.case["places"] else "意见集中")
         self.act("start_inspection")
         self.inspect(tg)
         self.act("start_deliberation")

@@ -30,13 +30,7 @@ def _skip_level_case(d: Driver) -> tuple[str, str]:
 
 def test_skip_level_needs_written_approval(d: Driver) -> None:
     a, b = _skip_level_case(d)
-    body = {
-        "decided_by": "部务会",
-        "decided_on": "2026-03-03",
-        "minutes": "m",
-        "candidate_ids": [a, b],
-    }
-    r = d.fact("targets", body, status=422)
+    r = d.targets([a, b], status=422)
     assert [(v["rule"], v["subject"]) for v in r["violations"]] == [("EXC-APPROVAL", a)]
     d.fact(
         "exception-approvals",
@@ -49,7 +43,7 @@ def test_skip_level_needs_written_approval(d: Driver) -> None:
             "reason": "实绩突出",
         },
     )
-    d.fact("targets", body)
+    d.targets([a, b])
     d.act("start_inspection")
     assert next(c for c in d.case["candidates"] if c["candidate_id"] == a)["exceptional"]
 
@@ -105,16 +99,7 @@ def test_skip_two_levels_never_passes(d: Driver) -> None:
             "reason": "r",
         },
     )
-    r = d.fact(
-        "targets",
-        {
-            "decided_by": "部务会",
-            "decided_on": "2026-03-03",
-            "minutes": "m",
-            "candidate_ids": [a, b],
-        },
-        status=422,
-    )
+    r = d.targets([a, b], status=422)
     assert "EXC-LIMITS" in {v["rule"] for v in r["violations"]}
 
 

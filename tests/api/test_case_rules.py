@@ -40,16 +40,7 @@ def test_rec_participation_boundary(d: Driver, participants: int, counted: bool)
     d.recommend([a, b], participants=participants, scope=30, votes=10)
     rnd = d.case["facts"]["recommendation_round"][0]["data"]
     assert rnd["counted"] is counted
-    r = d.fact(
-        "targets",
-        {
-            "decided_by": "部务会",
-            "decided_on": "2026-03-03",
-            "minutes": "m",
-            "candidate_ids": [a, b],
-        },
-        status=201 if counted else 422,
-    )
+    r = d.targets([a, b], status=201 if counted else 422)
     if not counted:
         assert r["rule"] == "REC-PARTICIPATION"
 
@@ -70,20 +61,7 @@ def test_rounds_are_tallied_separately(d: Driver) -> None:
 def test_rec_validity_one_year(d: Driver, held_on: str, usable: bool) -> None:
     a, b = _in_recommendation(d)
     d.recommend([a, b], held_on=held_on)
-    r = (
-        d.targets([a, b])
-        if usable
-        else d.fact(
-            "targets",
-            {
-                "decided_by": "部务会",
-                "decided_on": "2026-03-03",
-                "minutes": "m",
-                "candidate_ids": [a, b],
-            },
-            status=422,
-        )
-    )
+    r = d.targets([a, b]) if usable else d.targets([a, b], status=422)
     if not usable:
         assert r["rule"] == "REC-VALIDITY"
 
@@ -102,16 +80,7 @@ def test_rec_validity_other_position(d: Driver) -> None:
             "results": [{"candidate_id": a, "votes_for": 20}, {"candidate_id": b, "votes_for": 20}],
         },
     )
-    r = d.fact(
-        "targets",
-        {
-            "decided_by": "部务会",
-            "decided_on": "2026-03-03",
-            "minutes": "m",
-            "candidate_ids": [a, b],
-        },
-        status=422,
-    )
+    r = d.targets([a, b], status=422)
     assert {v["rule"] for v in r["violations"]} == {"REC-VALIDITY"}
 
 
@@ -130,13 +99,7 @@ def test_rec_majority_policy(d: Driver, client: TestClient, votes: int, ok_: boo
     )
     a, b = _in_recommendation(d, policy="majority")
     d.recommend([a, b], participants=30, scope=30, votes=votes)
-    body = {
-        "decided_by": "部务会",
-        "decided_on": "2026-03-03",
-        "minutes": "m",
-        "candidate_ids": [a, b],
-    }
-    r = d.fact("targets", body, status=201 if ok_ else 422)
+    r = d.targets([a, b], status=201 if ok_ else 422)
     if not ok_:
         assert {v["rule"] for v in r["violations"]} == {"REC-MAJORITY"}
 
@@ -148,11 +111,7 @@ def test_targets_need_a_decision_and_outnumber_places(d: Driver) -> None:
     a, b = _in_recommendation(d)
     d.recommend([a, b])
     assert "REC-NOT-VOTES" in _blocking(d, "start_inspection")
-    r = d.fact(
-        "targets",
-        {"decided_by": "部务会", "decided_on": "2026-03-03", "minutes": "m", "candidate_ids": [a]},
-        status=422,
-    )
+    r = d.targets([a], status=422)
     assert r["rule"] == "INS-MORE-THAN-PLACES"
     d.targets([a], equal_number_reason="推荐意见集中")
     d.act("start_inspection")
@@ -171,13 +130,7 @@ def test_qual_service_five_years(d: Driver, start: str, passes: bool) -> None:
     d.create(pos["id"], [a, b])
     d.act("start_recommendation")
     d.recommend([a, b])
-    body = {
-        "decided_by": "部务会",
-        "decided_on": "2026-03-03",
-        "minutes": "m",
-        "candidate_ids": [a, b],
-    }
-    r = d.fact("targets", body, status=201 if passes else 422)
+    r = d.targets([a, b], status=201 if passes else 422)
     if not passes:
         assert [(v["rule"], v["subject"]) for v in r["violations"]] == [("QUAL-SERVICE", a)]
 
@@ -192,16 +145,7 @@ def test_excl_appraisal_and_all_rules_listed(d: Driver) -> None:
     d.create(pos["id"], [bad, good])
     d.act("start_recommendation")
     d.recommend([bad, good])
-    r = d.fact(
-        "targets",
-        {
-            "decided_by": "部务会",
-            "decided_on": "2026-03-03",
-            "minutes": "m",
-            "candidate_ids": [bad, good],
-        },
-        status=422,
-    )
+    r = d.targets([bad, good], status=422)
     assert {v["rule"] for v in r["violations"]} == {"QUAL-EDUCATION", "EXCL-APPRAISAL"}
 
 
@@ -238,11 +182,7 @@ def test_comp_four_keep_top_three(d: Driver) -> None:
     cids = _in_recommendation(d, n=4, method="competitive", policy="district-competitive-334")
     d.recommend(cids)
     d.fact("competitive-scores", _scores(cids))
-    r = d.fact(
-        "targets",
-        {"decided_by": "部务会", "decided_on": "2026-03-03", "minutes": "m", "candidate_ids": cids},
-        status=422,
-    )
+    r = d.targets(cids, status=422)
     assert [(v["rule"], v["subject"]) for v in r["violations"]] == [("COMP-SHORTLIST", cids[3])]
     d.targets(cids[:3])
 
@@ -252,13 +192,7 @@ def test_comp_dissatisfaction_cutoff(d: Driver, rate: str, stays: bool) -> None:
     cids = _in_recommendation(d, n=2, method="competitive", policy="district-competitive-334")
     d.recommend(cids)
     d.fact("competitive-scores", _scores(cids, [rate, "0"]))
-    body = {
-        "decided_by": "部务会",
-        "decided_on": "2026-03-03",
-        "minutes": "m",
-        "candidate_ids": cids,
-    }
-    r = d.fact("targets", body, status=201 if stays else 422)
+    r = d.targets(cids, status=201 if stays else 422)
     if not stays:
         assert r["violations"][0]["rule"] == "COMP-DISSATISFACTION"
 
@@ -620,16 +554,7 @@ def test_res_pool_required_policy(d: Driver) -> None:
     d.create(pos["id"], [member, outsider], policy="city-7-day-publicity")
     d.act("start_recommendation")
     d.recommend([member, outsider])
-    r = d.fact(
-        "targets",
-        {
-            "decided_by": "部务会",
-            "decided_on": "2026-03-03",
-            "minutes": "m",
-            "candidate_ids": [member, outsider],
-        },
-        status=422,
-    )
+    r = d.targets([member, outsider], status=422)
     assert [(v["rule"], v["subject"]) for v in r["violations"]] == [("RES-POOL-REQUIRED", outsider)]
 
 
@@ -668,13 +593,7 @@ def test_excl_discipline_sanction_period(d: Driver, end: str, excluded: bool) ->
     d.create(pos["id"], [a, b])
     d.act("start_recommendation")
     d.recommend([a, b])
-    body = {
-        "decided_by": "部务会",
-        "decided_on": "2026-03-03",
-        "minutes": "m",
-        "candidate_ids": [a, b],
-    }
-    r = d.fact("targets", body, status=422 if excluded else 201)
+    r = d.targets([a, b], status=422 if excluded else 201)
     if excluded:
         assert [(v["rule"], v["subject"]) for v in r["violations"]] == [("EXCL-DISCIPLINE", a)]
 
@@ -686,12 +605,6 @@ def test_qual_tenure_three_years_as_lower_principal(d: Driver, since: str, passe
     d.create(pos["id"], [a, b])
     d.act("start_recommendation")
     d.recommend([a, b])
-    body = {
-        "decided_by": "部务会",
-        "decided_on": "2026-03-03",
-        "minutes": "m",
-        "candidate_ids": [a, b],
-    }
-    r = d.fact("targets", body, status=201 if passes else 422)
+    r = d.targets([a, b], status=201 if passes else 422)
     if not passes:
         assert [(v["rule"], v["subject"]) for v in r["violations"]] == [("QUAL-TENURE", a)]
