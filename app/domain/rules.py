@@ -1,7 +1,8 @@
-"""The rule book (../shared/domain/RULES.md) as data: every id the service cites, with its source.
+"""The rule book (docs/RULES.md, the repository's copy of ../shared/domain/RULES.md) as data.
 
-Generated once from RULES.md and kept by hand since; ids are stable and part of the API contract
-(the `rule` member of problem responses, `type` URIs, `GET /api/v1/rules`).
+Every id the service cites, with its stage, text and source, quoted verbatim from the tables of
+RULES.md; tests/domain/test_rules_catalog.py keeps the two in step. Ids are stable and part of the
+API contract (the `rule` member of problem responses, `type` URIs, `GET /api/v1/rules`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class Rule:
     id: str
-    stage: str
+    stage: str  # the table's stage cell; "qualification" for the qualifications table
     text: str
     source: str
     policy: bool  # True: a local rule (P) whose parameters live in a selection policy
@@ -36,7 +37,7 @@ _TABLE: tuple[Rule, ...] = (
     Rule(
         "QUAL-TENURE",
         "qualification",
-        "deputy → principal: ≥ 2 years as deputy; lower principal → upper deputy: ≥ 3 years as lower principal",
+        "county level and above: deputy → principal: ≥ 2 years as deputy; lower principal → upper deputy: ≥ 3 years as lower principal (a policy may extend it to township posts; the central floor does not)",
         "R2019 Art 8(3)",
         False,
     ),
@@ -78,8 +79,8 @@ _TABLE: tuple[Rule, ...] = (
     Rule(
         "EXCL-APPRAISAL",
         "qualification",
-        'not an inspection target if any of the last 3 annual appraisals is "basically competent" (基本称职) or lower',
-        "R2019 exclusion list",
+        'not an inspection target if an annual appraisal of the last three years (近三年: the three calendar years before the current one, by the case\'s clock) is "basically competent" (基本称职) or lower. A grade outside that window does not count; a year of the window with no grade on file is shown as a warning, not an exclusion',
+        "R2014 Art 24 exclusion list (wording [M]); research-notes §2",
         False,
     ),
     Rule(
@@ -285,7 +286,13 @@ _TABLE: tuple[Rule, ...] = (
         "seeds 001, 004",
         True,
     ),
-    Rule("DEC-POSTPONE", "decision", "great disagreement → vote postponed", "R2019", False),
+    Rule(
+        "DEC-POSTPONE",
+        "decision",
+        "great disagreement → vote postponed",
+        "R2019",
+        False,
+    ),
     Rule(
         "DEC-RECONSIDER",
         "decision",
@@ -303,8 +310,8 @@ _TABLE: tuple[Rule, ...] = (
     Rule(
         "DEC-RECUSAL",
         "decision",
-        "a member who is a candidate or related to one withdraws",
-        "R2019 Art 53",
+        "recusal is declared per candidate: a member who is the candidate or related to one withdraws from the deliberation and, at a standing committee, takes no part in the vote on that candidate (at a full-committee vote the member withdraws from deliberation and still votes); a tally counting a recused member's vote is refused",
+        "R2019 Art 53; 2004 全委会表决办法 Art 7",
         False,
     ),
     Rule(
@@ -366,7 +373,7 @@ _TABLE: tuple[Rule, ...] = (
     Rule(
         "DISC-MISCONDUCT",
         "all",
-        "recorded misconduct (托人情、打招呼、跑官要官、拉票) is kept on the cadre's file; a candidate in a case is disqualified; a reserve cadre is removed from the pool",
+        "recorded misconduct (托人情、打招呼、跑官要官、拉票) is kept on the cadre's file; a candidate in a case is disqualified; a reserve cadre is removed from the pool; a cadre already appointed through an open case (appointed, in probation) is removed from that post (「已经提拔的要从领导岗位上撤下来」), the place freed and the former rank restored, in the same transaction",
         "seeds 000, 002, 004",
         False,
     ),
@@ -383,6 +390,69 @@ _TABLE: tuple[Rule, ...] = (
         "(local, off by default) only reserve-pool cadres may be inspection targets",
         "seed 001",
         True,
+    ),
+    Rule(
+        "REC-SCOPE",
+        "motion, recommendation",
+        "the motion fixes who takes part in the recommendation (参加推荐人员范围: the categories and their number); each round is counted against that scope, never against a number typed into the round. Changing the scope is a recorded amendment of the motion with its reason",
+        "R2019 Art 18–20 (verified); seed 004",
+        False,
+    ),
+    Rule(
+        "DEC-ROSTER",
+        "decision",
+        "the members who should attend (应到会成员) are the decision body's roster on the meeting day (常委会, 党组, 全委会 …, kept as data with members joining and leaving on dates); attendance, recusals and votes name roster members. DEC-QUORUM, DEC-MAJORITY and DEC-RECONSIDER count against that roster, never against a number typed into the meeting",
+        "R2019 ch. 6; seeds 001, 004",
+        False,
+    ),
+    Rule(
+        "DEC-FULL-COMMITTEE",
+        "decision",
+        "principal posts of a lower-level party committee and government (e.g. county party secretary, county head): the standing committee nominates and the full committee (全委会) votes by secret ballot; when urgent and the full committee is not in session, the standing committee decides after soliciting the full committee members' opinions, which are recorded",
+        "R2014 Art 36; 2004 全委会表决办法; seeds 001, 004",
+        False,
+    ),
+    Rule(
+        "CASE-TIMELINE",
+        "all",
+        "every date a fact carries lies inside the case's own timeline and not after today (China time): not before the stage it belongs to was entered; a publicity notice starts no earlier than the day of the decision (it may be scheduled to start later, and is not public before it starts); an appointment is dated after the publicity window has closed; the probation term runs from the appointment date; the probation assessment is dated on or after the term's end. Entering a historical case after the fact is a separate, explicit and recorded import, never a loophole",
+        "R2014 Art 41–42; seed 004 (履行程序一步不错)",
+        False,
+    ),
+    Rule(
+        "POL-FLOORS",
+        "policies",
+        "every policy parameter has a central value and a direction that tightens it; a policy that loosens any of them (e.g. a shorter influence period after misconduct, fewer training hours, a shorter probation, a lower participation threshold) is refused with this rule id and the parameter's own rule id",
+        "R2019 Art 2, 4 (local rules implement the central ones); seeds 000–004",
+        False,
+    ),
+    Rule(
+        "QUAL-TRAINING-DUE",
+        "after appointment",
+        "a training requirement deferred at appointment (QUAL-TRAINING) becomes a tracked deadline: listed when due, shown on the cadre, overdue ones reported",
+        "R2019 Art 8(5); seed 004",
+        False,
+    ),
+    Rule(
+        "AVOID-KIN",
+        "appointment",
+        "kinship avoidance (任职回避): spouses, direct blood relatives, collateral relatives within three generations and close in-laws may not serve under the same direct superior or in a direct superior–subordinate relation in the same organ, nor in its 组织(人事)、纪检(监察)、审计、财务 work where the other is a leader. Checked from the family members and important social relations on the cadre's file",
+        "《党政领导干部任职回避暂行规定》(2006) Art 3",
+        False,
+    ),
+    Rule(
+        "AVOID-REGION",
+        "appointment",
+        "regional avoidance (地域回避): not principal of the county party committee, government, discipline commission, organisation department, court, procuratorate or public security bureau in the county where one grew up (成长地); generally not at city level either (warning)",
+        "same, Art 5",
+        False,
+    ),
+    Rule(
+        "ACC-TRACE",
+        "all",
+        "责任追究: every step records who is responsible for it (who proposed the motion, who organised the recommendation, the inspection team leader and members, who presided at the decision, who signed); for a cadre later found to have been promoted with problems (带病提拔), the promoting cases and the responsible persons of each step can be traced",
+        "R2014 Art 62–63; seed 004",
+        False,
     ),
 )
 

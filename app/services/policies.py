@@ -14,7 +14,9 @@ from app.db.uow import UnitOfWork
 from app.domain.errors import Conflict, InvalidInput, NotFound, raise_if
 from app.domain.policy import (
     CENTRAL,
+    PARAMETER_FLOORS,
     PRESETS,
+    ParameterFloor,
     PolicyParams,
     floor_violations,
     params_from_dict,
@@ -79,6 +81,7 @@ def create(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) ->
             raise InvalidInput(f"base policy {base_name!r} does not exist")
         base = params_of(base_row)
     params = params_from_dict(data.get("params") or {}, base=base)
+    # Every loosened parameter is listed, each with POL-FLOORS and its own rule (422 problem).
     raise_if(floor_violations(params))
     latest = _latest(uow.session, name)
     row = SelectionPolicy(
@@ -109,6 +112,12 @@ def create(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) ->
     )
     uow.commit()
     return row
+
+
+def parameters(actor: Actor) -> list[ParameterFloor]:
+    """Every policy parameter with its central value and the direction that tightens it."""
+    actor.role_for("policies.read")
+    return list(PARAMETER_FLOORS.values())
 
 
 def get(uow: UnitOfWork, actor: Actor, policy_id: uuid.UUID) -> SelectionPolicy:

@@ -152,7 +152,13 @@ def test_policies_presets_and_floors(client: TestClient, org: dict[str, str]) ->
         json={"name": "two-bad", "params": {"publicity_working_days": 4, "probation_months": 11}},
         headers=org,
     )
-    assert {v["rule"] for v in both.json()["violations"]} == {"PUB-DURATION", "PROB-TERM"}
+    # Each loosened parameter names its own rule and POL-FLOORS.
+    assert [v["rule"] for v in both.json()["violations"]] == [
+        "PUB-DURATION",
+        "POL-FLOORS",
+        "PROB-TERM",
+        "POL-FLOORS",
+    ]
     v2 = client.post(
         "/api/v1/policies",
         json={"name": "five-days", "params": {"publicity_working_days": 7}},

@@ -1,19 +1,25 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import fields, replace
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
 from app.domain.errors import InvalidInput
 from app.domain.policy import (
     CENTRAL,
+    PARAMETER_FLOORS,
     PRESETS,
+    FloorDirection,
+    ParameterFloor,
+    ParamValue,
     PolicyParams,
     Preset,
     floor_violations,
+    param_to_json,
     params_from_dict,
     params_to_dict,
 )
@@ -76,35 +82,172 @@ def test_preset_values() -> None:
 
 
 def test_secret_ballot_off_is_allowed() -> None:
+    # Centrally oral and show-of-hands votes are allowed too: off is the floor, on tightens.
+    assert PARAMETER_FLOORS["secret_ballot"].central is False
     assert floor_violations(replace(CENTRAL, secret_ballot=False)) == []
+
+
+# --- POL-FLOORS: the declaration --------------------------------------------------------------
+
+
+def test_every_parameter_is_declared_with_a_known_rule() -> None:
+    assert list(PARAMETER_FLOORS) == [f.name for f in fields(PolicyParams)]
+    for name, floor in PARAMETER_FLOORS.items():
+        assert floor.name == name
+        assert floor.rule in RULES, name
+        assert floor.description, name
+        assert isinstance(floor.direction, FloorDirection)
+        # A purely local choice says why; a floor needs no excuse.
+        assert bool(floor.justification) is (floor.direction is FloorDirection.NONE), name
+        if floor.applies_when is not None:
+            assert isinstance(getattr(CENTRAL, floor.applies_when), bool)
+
+
+def test_declared_central_values() -> None:
+    central = {n: f.central for n, f in PARAMETER_FLOORS.items()}
+    assert central["publicity_working_days"] == 5
+    assert central["publicity_calendar_days"] is None
+    assert central["secret_ballot"] is False
+    assert central["dissatisfaction_cutoff"] == Decimal("0.30")
+    assert central["self_nomination_forward_days"] == 5
+    assert central["probation_months"] == 12
+    assert central["misconduct_influence_months"] == 12
+    assert central["training_hours_required"] == 550
+    assert central["party_standing_years_county"] == 3
+    assert central["recommendation_participation"] == Fraction(2, 3)
+    assert central["previous_unit_years"] == 3
+    assert central["tenure_applies_to_township"] is False
+    directions = {n: f.direction for n, f in PARAMETER_FLOORS.items()}
+    assert directions["dissatisfaction_cutoff"] is FloorDirection.LOWER
+    assert directions["self_nomination_forward_days"] is FloorDirection.LOWER
+    assert directions["competitive_weights"] is FloorDirection.NONE
+    assert directions["shortlist_size"] is FloorDirection.NONE
+    assert directions["secret_ballot"] is FloorDirection.TRUE
+    assert PARAMETER_FLOORS["previous_unit_years"].applies_when == "previous_unit_inspection"
+
+
+def test_the_central_preset_is_at_least_as_strict_as_every_floor() -> None:
+    for floor in PARAMETER_FLOORS.values():
+        assert not floor.loosens(getattr(CENTRAL, floor.name)), floor.name
+
+
+DIRECTED = [f for f in PARAMETER_FLOORS.values() if f.direction is not FloorDirection.NONE]
+
+
+def one_step(floor: ParameterFloor, *, looser: bool) -> ParamValue | None:
+    """The value one step looser or tighter than the central value; None: there is none.
+
+    A step is 1 for integers, 0.0001 for decimals (the finest the API takes) and an exact
+    1/1000 for shares."""
+    central = floor.central
+    if floor.direction is FloorDirection.TRUE:
+        if looser:
+            return False if central is True else None
+        return True
+    if central is None:  # unset is the loosest setting; the smallest setting is tighter
+        return None if looser else 1
+    sign = 1 if (floor.direction is FloorDirection.HIGHER) is not looser else -1
+    if isinstance(central, Decimal):
+        return central + sign * Decimal("0.0001")
+    if isinstance(central, Fraction):
+        return central + sign * Fraction(1, 1000)
+    assert isinstance(central, int)
+    return central + sign
+
+
+def with_value(floor: ParameterFloor, value: ParamValue) -> PolicyParams:
+    """CENTRAL with the parameter set, and the switch on that makes its floor bind."""
+    changes: dict[str, Any] = {floor.name: value}
+    if floor.applies_when:
+        changes[floor.applies_when] = True
+    return replace(CENTRAL, **changes)
+
+
+def at(floor: ParameterFloor, value: ParamValue) -> list[str]:
+    return rules_of(with_value(floor, value))
+
+
+@pytest.mark.parametrize("floor", DIRECTED, ids=[f.name for f in DIRECTED])
+def test_floor_at_the_exact_limit(floor: ParameterFloor) -> None:
+    assert at(floor, floor.central) == []
+    tighter = one_step(floor, looser=False)
+    assert tighter is not None
+    assert at(floor, tighter) == [], tighter
+    looser = one_step(floor, looser=True)
+    if looser is None:
+        # Off / unset is the central value itself: nothing can be looser.
+        assert floor.direction is FloorDirection.TRUE or floor.central is None
+        return
+    violations = floor_violations(with_value(floor, looser))
+    assert [v.rule for v in violations] == [floor.rule, "POL-FLOORS"]
+    for v in violations:
+        assert floor.name in v.detail
+        assert str(param_to_json(floor.central)) in v.detail
+        assert v.article == RULES[v.rule].source
+
+
+@pytest.mark.parametrize(
+    "floor",
+    [f for f in PARAMETER_FLOORS.values() if f.direction is FloorDirection.NONE],
+    ids=lambda f: f.name,
+)
+def test_a_local_choice_has_no_floor(floor: ParameterFloor) -> None:
+    assert not floor.loosens(floor.central)
+    assert floor.justification
 
 
 @pytest.mark.parametrize(
     ("changes", "rule"),
     [
-        ({"publicity_working_days": 4}, "PUB-DURATION"),
-        ({"publicity_calendar_days": 0}, "PUB-DURATION"),
+        ({"misconduct_influence_months": 11}, "EXCL-DISCIPLINE"),
+        ({"training_hours_required": 549}, "QUAL-TRAINING"),
         ({"probation_months": 11}, "PROB-TERM"),
         ({"recommendation_participation": Fraction(3, 5)}, "REC-PARTICIPATION"),
+        ({"publicity_working_days": 4}, "PUB-DURATION"),
+        ({"self_nomination_forward_days": 6}, "NOM-SELF-FORWARD"),
+        ({"party_standing_years_county": 2}, "QUAL-PARTY-STANDING"),
+        ({"party_standing_years_bureau": 4}, "QUAL-PARTY-STANDING"),
+        ({"party_standing_years_township": -1}, "QUAL-PARTY-STANDING"),
+        ({"dissatisfaction_cutoff": Decimal("0.31")}, "COMP-DISSATISFACTION"),
+        ({"previous_unit_inspection": True, "previous_unit_years": 2}, "INS-PREVIOUS-UNIT"),
+    ],
+)
+def test_loosening_a_floor_is_refused_with_both_rules(
+    changes: dict[str, object], rule: str
+) -> None:
+    violations = floor_violations(params_from_dict(changes))
+    assert [v.rule for v in violations] == [rule, "POL-FLOORS"]
+    value = list(changes.values())[-1]
+    assert str(value) in violations[0].detail
+    assert violations[0].article == RULES[rule].source
+    assert violations[1].article == RULES["POL-FLOORS"].source
+
+
+def test_previous_unit_years_binds_only_when_enabled() -> None:
+    assert floor_violations(params_from_dict({"previous_unit_years": 2})) == []
+    assert floor_violations(params_from_dict({"previous_unit_years": 5})) == []
+    on = {"previous_unit_inspection": True}
+    assert floor_violations(params_from_dict({**on, "previous_unit_years": 3})) == []
+    assert floor_violations(params_from_dict({**on, "previous_unit_years": 4})) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule"),
+    [
+        ({"publicity_calendar_days": 0}, "PUB-DURATION"),
         ({"recommendation_participation": Fraction(4, 3)}, "REC-PARTICIPATION"),
         ({"dissatisfaction_cutoff": Decimal(0)}, "COMP-DISSATISFACTION"),
-        ({"dissatisfaction_cutoff": Decimal("1.01")}, "COMP-DISSATISFACTION"),
         ({"shortlist_size": 0}, "COMP-SHORTLIST"),
         ({"previous_unit_years": 0}, "INS-PREVIOUS-UNIT"),
         ({"self_nomination_forward_days": 0}, "NOM-SELF-FORWARD"),
-        ({"misconduct_influence_months": 0}, "EXCL-DISCIPLINE"),
-        ({"training_hours_required": -1}, "QUAL-TRAINING"),
-        ({"party_standing_years_county": 2}, "QUAL-PARTY-STANDING"),
-        ({"party_standing_years_bureau": 4}, "QUAL-PARTY-STANDING"),
     ],
 )
-def test_loosening_a_floor_is_reported(changes: dict[str, object], rule: str) -> None:
-    p = params_from_dict(changes)
-    violations = floor_violations(p)
+def test_out_of_range_is_reported_without_pol_floors(changes: dict[str, object], rule: str) -> None:
+    # Tighter than the floor but meaningless: a range error of the parameter's own rule.
+    violations = floor_violations(params_from_dict(changes))
     assert [v.rule for v in violations] == [rule]
     value = next(iter(changes.values()))
     assert str(value) in violations[0].detail
-    assert violations[0].article == RULES[rule].source
 
 
 @pytest.mark.parametrize(
@@ -115,10 +258,15 @@ def test_loosening_a_floor_is_reported(changes: dict[str, object], rule: str) ->
         {"probation_months": 24},
         {"recommendation_participation": Fraction(2, 3)},
         {"recommendation_participation": Fraction(1)},
-        {"dissatisfaction_cutoff": Decimal(1)},
+        {"dissatisfaction_cutoff": Decimal("0.30")},
+        {"dissatisfaction_cutoff": Decimal("0.0001")},
         {"shortlist_size": 1},
+        {"shortlist_size": 10},
         {"party_standing_years_county": 5},
-        {"training_hours_required": 0},
+        {"training_hours_required": 550},
+        {"misconduct_influence_months": 12},
+        {"self_nomination_forward_days": 1},
+        {"tenure_applies_to_township": True},
     ],
 )
 def test_at_or_above_the_floor_passes(changes: dict[str, object]) -> None:
@@ -145,7 +293,15 @@ def test_every_loosened_parameter_is_listed() -> None:
         recommendation_participation=Fraction(1, 2),
         competitive_weights=(Decimal("0.5"), Decimal("0.5"), Decimal("0.5")),
     )
-    assert sorted(rules_of(p)) == ["COMP-SCORE", "PROB-TERM", "PUB-DURATION", "REC-PARTICIPATION"]
+    assert rules_of(p) == [
+        "PUB-DURATION",
+        "POL-FLOORS",
+        "PROB-TERM",
+        "POL-FLOORS",
+        "REC-PARTICIPATION",
+        "POL-FLOORS",
+        "COMP-SCORE",
+    ]
 
 
 def test_dict_round_trip_is_json_friendly() -> None:
@@ -185,6 +341,7 @@ def test_from_dict_overlays_central() -> None:
         {"recommendation_participation": "1/0"},
         {"recommendation_participation": 0.66},
         {"publicity_calendar_days": "7"},
+        {"tenure_applies_to_township": "yes"},
     ],
 )
 def test_from_dict_rejects_unknown_keys_and_bad_types(bad: dict[str, object]) -> None:

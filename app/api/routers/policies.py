@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from app.api.deps import ActorDep, ClockDep, UowDep
 from app.api.responses import PROBLEMS
 from app.api.schemas.common import Page
-from app.api.schemas.policies import PolicyCreate, PolicyOut
+from app.api.schemas.policies import PolicyCreate, PolicyOut, PolicyParameterOut
 from app.services import policies as svc
 
 router = APIRouter(prefix="/api/v1/policies", tags=["policies"], responses=PROBLEMS)
@@ -21,7 +21,8 @@ def create_policy(
     body: PolicyCreate, uow: UowDep, actor: ActorDep, clock: ClockDep, response: Response
 ) -> PolicyOut:
     """Create a policy (or the next version of one). Loosening a central floor is refused
-    with the floor's rule id (e.g. PUB-DURATION for fewer than 5 working days)."""
+    with the parameter's rule id and POL-FLOORS (e.g. PUB-DURATION for fewer than 5 working
+    days); every loosened parameter is listed in `violations`. See listPolicyParameters."""
     data = body.model_dump(exclude={"params"})
     data["params"] = body.params.model_dump(exclude_none=True, mode="json")
     row = svc.create(uow, actor, clock, data)
@@ -41,6 +42,15 @@ def list_policies(
     rules); `latest_only=true` keeps the newest version of each name."""
     rows = svc.listing(uow, actor, name=name, preset=preset, latest_only=latest_only)
     return Page[PolicyOut](items=[PolicyOut.model_validate(r) for r in rows])
+
+
+# Declared before /{policy_id}: routes match in order, and "parameters" is not a policy id.
+@router.get("/parameters", operation_id="listPolicyParameters")
+def list_policy_parameters(actor: ActorDep) -> Page[PolicyParameterOut]:
+    """Every policy parameter: its rule, central value (the floor) and the direction that
+    tightens it. A policy that moves one the other way is refused with POL-FLOORS and the
+    parameter's rule."""
+    return Page[PolicyParameterOut](items=[PolicyParameterOut.of(f) for f in svc.parameters(actor)])
 
 
 @router.get("/{policy_id}", operation_id="getPolicy")

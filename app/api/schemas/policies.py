@@ -7,9 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from app.api.schemas.common import OutModel, ShortText, StrictModel, Text
+from app.domain.policy import CENTRAL, FloorDirection, ParameterFloor, param_to_json
+from app.domain.rules import RULES
 
 Weight = Annotated[Decimal, Field(ge=0, le=1, max_digits=6, decimal_places=4)]
 
@@ -62,6 +64,9 @@ class PolicyParamsIn(StrictModel):
     recommendation_participation: Annotated[str, Text(20, 1)] | None = Field(
         default=None, description='REC-PARTICIPATION share, e.g. "3/4" (floor 2/3)'
     )
+    tenure_applies_to_township: bool | None = Field(
+        default=None, description="QUAL-TENURE also for township-level (乡科级) posts"
+    )
 
 
 class PolicyCreate(StrictModel):
@@ -87,3 +92,46 @@ class PolicyOut(OutModel):
     preset: bool = Field(description="Shipped with the service (from the seeds)")
     params: dict[str, object]
     created_at: datetime
+
+
+# A parameter value as JSON: decimals and fractions are strings ("0.30", "2/3"), the competitive
+# weights a list of strings, an unset value null; exactly as in PolicyOut.params.
+ParamJson = bool | int | str | list[str] | None
+
+
+class PolicyParameterOut(BaseModel):
+    """One policy parameter and its central floor (POL-FLOORS)."""
+
+    name: str = Field(description="The key in `params`")
+    rule: str = Field(description="The rule it belongs to; cited with POL-FLOORS when loosened")
+    article: str = Field(description="Source of that rule")
+    central_value: ParamJson = Field(
+        description="The central value (the floor); null: nothing is required centrally"
+    )
+    default_value: ParamJson = Field(
+        description="Its value in the central preset; may be stricter than the central value"
+    )
+    direction: FloorDirection = Field(
+        description="What tightens it: higher, lower, true; none for a purely local choice"
+    )
+    applies_when: str | None = Field(
+        default=None, description="The floor binds only while this boolean parameter is on"
+    )
+    justification: str | None = Field(
+        default=None, description="Direction none: why no setting is laxer than another"
+    )
+    description: str
+
+    @classmethod
+    def of(cls, floor: ParameterFloor) -> PolicyParameterOut:
+        return cls(
+            name=floor.name,
+            rule=floor.rule,
+            article=RULES[floor.rule].source,
+            central_value=param_to_json(floor.central),
+            default_value=param_to_json(getattr(CENTRAL, floor.name)),
+            direction=floor.direction,
+            applies_when=floor.applies_when,
+            justification=floor.justification or None,
+            description=floor.description,
+        )
