@@ -28,7 +28,9 @@ MIN_GRASSROOTS_YEARS = Decimal(2)
 DEPUTY_TO_PRINCIPAL_YEARS = 2  # QUAL-TENURE, R2019 Art 8(3)
 PRINCIPAL_TO_UPPER_DEPUTY_YEARS = 3
 MIN_POSTS_BELOW = 2  # QUAL-LOWER-POSTS, R2019 Art 8(2)
-APPRAISAL_YEARS = 3  # EXCL-APPRAISAL
+# EXCL-APPRAISAL: 近三年 is the three calendar years before the current year of the case's clock
+# (as_of 2026-03-02 -> 2023, 2024, 2025); the current year's grade is not final yet.
+APPRAISAL_YEARS = 3
 _FAILING_APPRAISALS = (Appraisal.BASICALLY_COMPETENT, Appraisal.INCOMPETENT)
 
 
@@ -143,17 +145,9 @@ def check_qualifications(
     if target.level.county_or_above:
         _check_service(profile, as_of, approvals, res, attempted)
         _check_lower_posts(profile, target, res)
-    _check_level_step(profile, target, as_of, approvals, res, attempted)
+    _check_level_step(profile, target, policy, as_of, approvals, res, attempted)
     if attempted:
         _check_exception_limits(profile, as_of, attempted, res)
-    if res.exceptional and not (approvals.reason and approvals.reason.strip()):
-        res.warnings.append(
-            _v(
-                "PUB-EXCEPTION-REASON",
-                f"exceptional promotion ({', '.join(attempted)}) with no reason on file; "
-                "the publicity notice must state it",
-            )
-        )
     _check_education(profile, target, res)
     _check_training(profile, policy, res)
     if target.is_party_post:
@@ -210,6 +204,7 @@ def _check_lower_posts(p: CandidateProfile, target: TargetPost, res: Qualificati
 def _check_level_step(
     p: CandidateProfile,
     target: TargetPost,
+    policy: PolicyParams,
     as_of: date,
     approvals: ExceptionApprovals,
     res: QualificationResult,
@@ -243,6 +238,10 @@ def _check_level_step(
         return
     if steps != 1 or p.rank_level is None:
         return  # lateral move, demotion, or first leadership post
+    # QUAL-TENURE: R2019 Art 8(3) sets the years for county level (县处级) and above only;
+    # a township post needs them only when the policy extends the rule.
+    if not (target.level.county_or_above or policy.tenure_applies_to_township):
+        return
     if p.rank_level.is_principal:
         required, kind = PRINCIPAL_TO_UPPER_DEPUTY_YEARS, "lower-tier principal → upper deputy"
     else:
@@ -352,18 +351,36 @@ def _check_party_standing(
         )
 
 
+def appraisal_window(as_of: date) -> range:
+    """The years EXCL-APPRAISAL looks at: the three calendar years before `as_of`'s year."""
+    return range(as_of.year - APPRAISAL_YEARS, as_of.year)
+
+
 def _check_appraisals(p: CandidateProfile, as_of: date, res: QualificationResult) -> None:
-    # Years after `as_of` are ignored so that a check as of a past date sees the file as it was.
-    recent = sorted((y for y in p.appraisals if y <= as_of.year), reverse=True)[:APPRAISAL_YEARS]
+    # Grades outside the window do not count either way: the current year's (not final until
+    # the year's appraisal) and older ones.
+    window = appraisal_window(as_of)
+    shown = f"{window[0]}–{window[-1]}"
     bad = [
-        f"{y}: {p.appraisals[y].value}" for y in recent if p.appraisals[y] in _FAILING_APPRAISALS
+        f"{y}: {p.appraisals[y].value}"
+        for y in window
+        if y in p.appraisals and p.appraisals[y] in _FAILING_APPRAISALS
     ]
     if bad:
         res.violations.append(
             _v(
                 "EXCL-APPRAISAL",
-                f"basically competent or lower in the last {APPRAISAL_YEARS} appraisals "
-                f"({', '.join(bad)})",
+                f"basically competent or lower in the appraisals of {shown} ({', '.join(bad)})",
+            )
+        )
+    # A missing grade is not evidence of a failing one, so it is shown, not held against them.
+    missing = [str(y) for y in window if y not in p.appraisals]
+    if missing:
+        res.warnings.append(
+            _v(
+                "EXCL-APPRAISAL",
+                f"no annual appraisal on file for {', '.join(missing)} (window {shown}); "
+                "check the personnel file",
             )
         )
 

@@ -24,6 +24,7 @@ from app.domain.qualification import (
     SanctionRecord,
     TargetPost,
     add_months,
+    appraisal_window,
     check_qualifications,
     full_years,
 )
@@ -229,6 +230,78 @@ def test_unknown_rank_date_fails_tenure() -> None:
     assert "unknown" in res.violations[0].detail
 
 
+TOWNSHIP_DEPUTY_NEW = replace(
+    BASE,
+    work_start_date=years_before(1),
+    grassroots_years=Decimal(0),
+    rank_level=RankLevel.TOWNSHIP_DEPUTY,
+    posts=(),
+    last_promotion_date=None,
+)
+TOWNSHIP_PRINCIPAL_POST = TargetPost(RankLevel.TOWNSHIP_PRINCIPAL, is_party_post=False)
+
+
+@pytest.mark.parametrize(
+    "since", [years_before(2) + DAY, years_before(1), AS_OF - DAY, years_before(2)]
+)
+def test_tenure_does_not_bind_township_posts_centrally(since: date) -> None:
+    res = check(replace(TOWNSHIP_DEPUTY_NEW, rank_since=since), TOWNSHIP_PRINCIPAL_POST)
+    assert res.violations == []
+    assert not res.exceptional
+
+
+def test_tenure_does_not_bind_township_posts_even_when_unknown() -> None:
+    res = check(replace(TOWNSHIP_DEPUTY_NEW, rank_since=None), TOWNSHIP_PRINCIPAL_POST)
+    assert res.violations == []
+
+
+@pytest.mark.parametrize(
+    ("since", "ok"),
+    [(years_before(2), True), (years_before(2) + DAY, False), (years_before(2) - DAY, True)],
+)
+def test_policy_extends_tenure_to_township_posts(since: date, ok: bool) -> None:
+    policy = replace(CENTRAL, tenure_applies_to_township=True)
+    profile = replace(TOWNSHIP_DEPUTY_NEW, rank_since=since)
+    res = check(profile, TOWNSHIP_PRINCIPAL_POST, policy=policy)
+    assert ("QUAL-TENURE" not in rules(res)) is ok
+    if not ok:
+        # A break of the extended rule is still an exception needing upper approval.
+        assert rules(res) == ["QUAL-TENURE"]
+        assert "EXC-APPROVAL" in res.violations[0].detail
+        approved = check(
+            profile,
+            TOWNSHIP_PRINCIPAL_POST,
+            approvals=replace(NONE, tenure=True, reason="x"),
+            policy=policy,
+        )
+        assert approved.violations == []
+        assert approved.exceptional
+
+
+def test_township_to_county_deputy_is_county_level_and_always_checked() -> None:
+    # The target post decides: a township principal stepping up to county deputy needs 3 years.
+    profile = replace(
+        BASE,
+        rank_level=RankLevel.TOWNSHIP_PRINCIPAL,
+        rank_since=years_before(3) + DAY,
+        posts=posts(RankLevel.TOWNSHIP_PRINCIPAL),
+    )
+    assert rules(check(profile, TargetPost(RankLevel.COUNTY_DEPUTY, False))) == ["QUAL-TENURE"]
+
+
+def test_township_extension_leaves_other_rules_alone() -> None:
+    # QUAL-SERVICE and QUAL-LOWER-POSTS stay county-level rules under the extended policy.
+    policy = replace(CENTRAL, tenure_applies_to_township=True)
+    profile = replace(TOWNSHIP_DEPUTY_NEW, rank_since=years_before(2))
+    res = check(profile, TOWNSHIP_PRINCIPAL_POST, policy=policy)
+    assert res.violations == []
+    assert res.warnings == []
+    # And at county level the extension changes nothing.
+    assert check(policy=policy).violations == []
+    short = replace(BASE, rank_since=years_before(2) + DAY)
+    assert rules(check(short, policy=policy)) == rules(check(short)) == ["QUAL-TENURE"]
+
+
 def test_lateral_move_has_no_tenure_check() -> None:
     res = check(
         replace(BASE, rank_since=AS_OF - DAY),
@@ -302,10 +375,11 @@ def test_no_exceptional_promotion_within_a_year_of_the_last(last: date, ok: bool
     assert ("EXC-LIMITS" not in rules(res)) is ok
 
 
-def test_exceptional_promotion_without_a_reason_warns_for_publicity() -> None:
+def test_exceptional_promotion_is_flagged_for_the_publicity_reason() -> None:
+    # The reason itself is required by the notice (PUB-EXCEPTION-REASON, tested through the API).
     res = check(replace(BASE, rank_since=years_before(1)), approvals=replace(ALL, reason=" "))
     assert res.violations == []
-    assert warning_rules(res) == ["PUB-EXCEPTION-REASON"]
+    assert res.exceptional is True
 
 
 # --- QUAL-EDUCATION -----------------------------------------------------------------------
@@ -389,6 +463,16 @@ def test_party_post_needs_a_full_member(membership: PartyMembership) -> None:
 
 
 # --- EXCL-APPRAISAL -----------------------------------------------------------------------
+# 近三年: the three calendar years before the current year of as_of.
+
+CASE_DAY = date(2026, 3, 2)  # window 2023, 2024, 2025
+GOOD_WINDOW = {y: Appraisal.COMPETENT for y in (2023, 2024, 2025)}
+
+
+def test_appraisal_window_is_the_three_years_before_the_current_one() -> None:
+    assert list(appraisal_window(CASE_DAY)) == [2023, 2024, 2025]
+    assert list(appraisal_window(date(2026, 12, 31))) == [2023, 2024, 2025]
+    assert list(appraisal_window(date(2027, 1, 1))) == [2024, 2025, 2026]
 
 
 @pytest.mark.parametrize("grade", [Appraisal.BASICALLY_COMPETENT, Appraisal.INCOMPETENT])
@@ -399,17 +483,69 @@ def test_bad_appraisal_in_the_last_three_years_excludes(grade: Appraisal) -> Non
     assert "2022" in res.violations[0].detail
 
 
-def test_a_fourth_year_back_does_not_count() -> None:
-    appraisals = {**BASE.appraisals, 2021: Appraisal.INCOMPETENT}
-    assert check(replace(BASE, appraisals=appraisals)).violations == []
+@pytest.mark.parametrize(
+    ("year", "excluded"),
+    [
+        (2023, True),  # as_of.year - 3: the oldest year of the window
+        (2025, True),  # as_of.year - 1: the newest
+        (2022, False),  # as_of.year - 4: out of the window
+        (2026, False),  # as_of.year: the current year does not count
+    ],
+)
+def test_appraisal_window_limits(year: int, excluded: bool) -> None:
+    appraisals = {**GOOD_WINDOW, year: Appraisal.BASICALLY_COMPETENT}
+    res = check(replace(BASE, appraisals=appraisals), as_of=CASE_DAY)
+    assert ("EXCL-APPRAISAL" in rules(res)) is excluded
+    assert "EXCL-APPRAISAL" not in warning_rules(res)
+    if excluded:
+        assert str(year) in res.violations[0].detail
 
 
-def test_appraisals_after_as_of_are_ignored() -> None:
+def test_good_grades_in_the_window_pass() -> None:
+    res = check(replace(BASE, appraisals=GOOD_WINDOW), as_of=CASE_DAY)
+    assert res.violations == []
+    assert res.warnings == []
+
+
+def test_a_window_year_with_no_grade_is_a_warning_not_an_exclusion() -> None:
+    # 2024 missing; the current year's and an old failing grade do not fill the gap.
+    appraisals = {
+        2021: Appraisal.INCOMPETENT,
+        2023: Appraisal.COMPETENT,
+        2025: Appraisal.EXCELLENT,
+        2026: Appraisal.INCOMPETENT,
+    }
+    res = check(replace(BASE, appraisals=appraisals), as_of=CASE_DAY)
+    assert res.violations == []
+    assert warning_rules(res) == ["EXCL-APPRAISAL"]
+    assert "2024" in res.warnings[0].detail
+    assert "2023" not in res.warnings[0].detail.split("(")[0]
+
+
+def test_no_appraisals_at_all_warns_for_each_window_year() -> None:
+    res = check(replace(BASE, appraisals={}), as_of=CASE_DAY)
+    assert res.violations == []
+    assert warning_rules(res) == ["EXCL-APPRAISAL"]
+    assert "2023, 2024, 2025" in res.warnings[0].detail
+
+
+def test_a_failing_grade_and_a_gap_are_both_shown() -> None:
+    appraisals = {2023: Appraisal.BASICALLY_COMPETENT, 2025: Appraisal.COMPETENT}
+    res = check(replace(BASE, appraisals=appraisals), as_of=CASE_DAY)
+    assert rules(res) == ["EXCL-APPRAISAL"]
+    assert warning_rules(res) == ["EXCL-APPRAISAL"]
+    assert "2024" in res.warnings[0].detail
+
+
+def test_a_check_as_of_a_past_date_uses_that_dates_window() -> None:
     appraisals = {**BASE.appraisals, 2021: Appraisal.BASICALLY_COMPETENT}
     res = check(replace(BASE, appraisals=appraisals), as_of=date(2023, 12, 31))
-    # On that date 2024 is not on file yet, so 2021 is among the last three.
-    assert "EXCL-APPRAISAL" in rules(res)
-    assert "2021" in next(v.detail for v in res.violations if v.rule == "EXCL-APPRAISAL")
+    # Window 2020-2022: 2021 counts; 2023 (the current year) and 2024 (later) do not.
+    detail = next(v.detail for v in res.violations if v.rule == "EXCL-APPRAISAL")
+    assert "2021" in detail
+    assert "2023" not in detail.split("(")[-1]
+    assert warning_rules(res) == ["EXCL-APPRAISAL"]  # 2020 is not on file
+    assert "2020" in res.warnings[0].detail
 
 
 # --- EXCL-DISCIPLINE ----------------------------------------------------------------------
@@ -493,5 +629,6 @@ def test_every_failing_rule_is_reported_together() -> None:
         "QUAL-TENURE",
         "RES-POOL-REQUIRED",
     ]
-    assert warning_rules(res) == ["QUAL-LOWER-POSTS", "QUAL-TRAINING"]
+    # 2022 and 2023 have no grade on file: shown, not held against the nominee.
+    assert warning_rules(res) == ["EXCL-APPRAISAL", "QUAL-LOWER-POSTS", "QUAL-TRAINING"]
     assert res.training_deferred
