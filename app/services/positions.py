@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from app.db.models import Candidate, Position, PositionOccupant
 from app.db.uow import UnitOfWork
 from app.domain.enums import FillMethod, RankLevel
-from app.domain.errors import Conflict, InvalidInput, NotFound, RuleViolated
+from app.domain.errors import Conflict, InvalidInput, NotFound, raise_if
+from app.domain.guards.motion import headcount
 from app.services import audit
 from app.services.context import Actor, Clock
 from app.services.etag import require_match
@@ -82,11 +83,7 @@ def _set_occupants(
 ) -> None:
     if len(set(candidate_ids)) != len(candidate_ids):
         raise InvalidInput("occupant_ids has duplicates")
-    if len(candidate_ids) > row.headcount:
-        raise RuleViolated.one(
-            "HEADCOUNT",
-            f"{len(candidate_ids)} occupants exceed the approved headcount of {row.headcount}",
-        )
+    raise_if(headcount(len(candidate_ids), row.headcount, "occupants"))
     known = set(uow.session.scalars(select(Candidate.id).where(Candidate.id.in_(candidate_ids))))
     missing = [str(c) for c in candidate_ids if c not in known]
     if missing:
@@ -129,7 +126,11 @@ def create(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) ->
         actor=actor,
         role=role,
         at=now,
-        payload={"headcount": row.headcount, "occupants": [str(o) for o in occupant_ids]},
+        payload={
+            "headcount": row.headcount,
+            "occupants": [str(o) for o in occupant_ids],
+            "decided_by_full_committee": row.decided_by_full_committee,
+        },
     )
     uow.session.flush()
     view = _views(uow, [row])[0]
@@ -155,11 +156,7 @@ def update(
     if occupant_ids is not None:
         _set_occupants(uow, row, occupant_ids, clock.today())
         uow.session.flush()
-    if occupied(uow, row.id) > row.headcount:
-        raise RuleViolated.one(
-            "HEADCOUNT",
-            f"headcount {row.headcount} is below the {occupied(uow, row.id)} current occupants",
-        )
+    raise_if(headcount(occupied(uow, row.id), row.headcount, "current occupants"))
     row.updated_at = clock.now()
     try:
         uow.session.flush()

@@ -27,6 +27,11 @@ class PositionCreate(StrictModel):
         "and below",
     )
     is_party_post: bool = Field(default=False, description="A party post (QUAL-PARTY-STANDING)")
+    decided_by_full_committee: bool = Field(
+        default=False,
+        description="Decided by a full-committee vote (全委会票决, DEC-FULL-COMMITTEE): principal "
+        "posts of a lower-level party committee and government, e.g. county party secretary",
+    )
     headcount: int = Field(ge=1, le=1000, description="Approved headcount (核定职数)")
     occupant_ids: list[uuid.UUID] = Field(
         default_factory=list, max_length=1000, description="Candidates holding it now"
@@ -39,6 +44,7 @@ class PositionPatch(StrictModel):
     title: Annotated[str, Text(200, 1)] | None = None
     probation_applies: bool | None = None
     is_party_post: bool | None = None
+    decided_by_full_committee: bool | None = None
     headcount: int | None = Field(default=None, ge=1, le=1000)
     occupant_ids: list[uuid.UUID] | None = Field(default=None, max_length=1000)
 
@@ -59,6 +65,9 @@ class PositionOut(OutModel):
     fill_method: FillMethod
     probation_applies: bool
     is_party_post: bool
+    decided_by_full_committee: bool = Field(
+        description="Decided by a full-committee vote (全委会票决, DEC-FULL-COMMITTEE)"
+    )
     headcount: int
     occupants: list[OccupantOut]
     free_places: int = Field(description="headcount − current occupants (derived, never stored)")
