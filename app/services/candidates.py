@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from app.db.models import Candidate, MisconductRecord, ReservePoolEntry
 from app.db.uow import UnitOfWork
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.services import audit
+from app.services import audit, training
 from app.services.context import Actor, Clock
 from app.services.etag import require_match
 from app.services.pagination import encode_cursor, paginate
@@ -27,6 +27,8 @@ class CandidateView:
     row: Candidate
     pool: ReservePoolEntry | None
     misconduct: list[MisconductRecord]
+    # Open, due-soon and overdue deadlines (QUAL-TRAINING-DUE), soonest first.
+    training_deadlines: list[training.OutstandingDeadline] = field(default_factory=list)
 
 
 def _check_consistency(c: Candidate, today: date) -> None:
@@ -79,8 +81,9 @@ def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _views(uow: UnitOfWork, rows: list[Candidate]) -> list[CandidateView]:
-    """Views for many candidates in two extra queries, whatever their number."""
+def _views(uow: UnitOfWork, rows: list[Candidate], today: date) -> list[CandidateView]:
+    """Views for many candidates in three extra queries, whatever their number; the training
+    deadlines' status is as of `today` (the date in China)."""
     ids = [r.id for r in rows]
     if not ids:
         return []
@@ -100,11 +103,22 @@ def _views(uow: UnitOfWork, rows: list[Candidate]) -> list[CandidateView]:
         .order_by(MisconductRecord.recorded_at)
     ):
         misconduct[m.candidate_id].append(m)
-    return [CandidateView(row=r, pool=pools.get(r.id), misconduct=misconduct[r.id]) for r in rows]
+    deadlines = training.outstanding_by_candidate(uow, ids, today)
+    views: list[CandidateView] = []
+    for r in rows:
+        views.append(
+            CandidateView(
+                row=r,
+                pool=pools.get(r.id),
+                misconduct=misconduct[r.id],
+                training_deadlines=deadlines[r.id],
+            )
+        )
+    return views
 
 
-def _view(uow: UnitOfWork, row: Candidate) -> CandidateView:
-    return _views(uow, [row])[0]
+def _view(uow: UnitOfWork, row: Candidate, today: date) -> CandidateView:
+    return _views(uow, [row], today)[0]
 
 
 def get_row(uow: UnitOfWork, candidate_id: uuid.UUID) -> Candidate:
@@ -147,7 +161,7 @@ def create(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) ->
         at=now,
         payload={"external_id": row.external_id},
     )
-    view = _view(uow, row)
+    view = _view(uow, row, clock.today())
     uow.commit()
     return view
 
@@ -182,14 +196,15 @@ def update(
         at=row.updated_at,
         payload={"fields": sorted(changes)},
     )
-    view = _view(uow, row)
+    view = _view(uow, row, clock.today())
     uow.commit()
     return view
 
 
-def read(uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID) -> CandidateView:
+def read(uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID, clock: Clock) -> CandidateView:
+    """`clock` dates the training deadlines' status (QUAL-TRAINING-DUE)."""
     actor.role_for("candidates.read")
-    return _view(uow, get_row(uow, candidate_id))
+    return _view(uow, get_row(uow, candidate_id), clock.today())
 
 
 def listing(
@@ -205,6 +220,7 @@ def listing(
     org_unit: str | None = None,
     updated_after: datetime | None = None,
     in_reserve_pool: bool | None = None,
+    clock: Clock,
 ) -> tuple[list[CandidateView], str | None]:
     actor.role_for("candidates.read")
     stmt = select(Candidate)
@@ -233,4 +249,4 @@ def listing(
     nxt = (
         encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
     )
-    return _views(uow, rows[:limit]), nxt
+    return _views(uow, rows[:limit], clock.today()), nxt

@@ -32,6 +32,7 @@ def to_out(view: svc.CandidateView) -> CandidateOut:
             "is_principal": RankLevel(r.rank_level).is_principal if r.rank_level else None,
             "reserve_pool": view.pool,
             "misconduct": view.misconduct,
+            "training_deadlines": view.training_deadlines,
             "etag": etag(r.version),
         }
     )
@@ -57,6 +58,7 @@ def create_candidate(
 def list_candidates(
     uow: UowDep,
     actor: ActorDep,
+    clock: ClockDep,
     response: Response,
     limit: Annotated[int, Query(ge=1, le=200, description=LIMIT_DESCRIPTION)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
@@ -80,6 +82,7 @@ def list_candidates(
         org_unit=org_unit,
         in_reserve_pool=in_reserve_pool,
         updated_after=updated_after,
+        clock=clock,
     )
     no_store(response)
     return Page[CandidateOut](items=[to_out(v) for v in views], next_cursor=nxt)
@@ -87,9 +90,9 @@ def list_candidates(
 
 @router.get("/{candidate_id}", operation_id="getCandidate", summary="Read a cadre")
 def get_candidate(
-    candidate_id: uuid.UUID, uow: UowDep, actor: ActorDep, response: Response
+    candidate_id: uuid.UUID, uow: UowDep, actor: ActorDep, clock: ClockDep, response: Response
 ) -> CandidateOut:
-    view = svc.read(uow, actor, candidate_id)
+    view = svc.read(uow, actor, candidate_id, clock=clock)
     response.headers["ETag"] = etag(view.row.version)
     no_store(response)
     return to_out(view)

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from app.api.schemas.common import Name, OutModel, ShortText, StrictModel, Text, Years
+from app.api.schemas.training import TrainingDeadlineBriefOut
 from app.domain.enums import (
     Appraisal,
     Education,
@@ -199,6 +200,11 @@ class CandidateOut(OutModel):
     sanctions: list[SanctionIn]
     reserve_pool: PoolMembershipOut | None
     misconduct: list[MisconductOut]
+    training_deadlines: list[TrainingDeadlineBriefOut] = Field(
+        default_factory=list,
+        description="Outstanding training deadlines (提任后一年内完成培训, QUAL-TRAINING-DUE): "
+        "open, due soon and overdue, soonest first",
+    )
     version: int
     etag: str
     created_at: datetime
