@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from tests.factories import candidate_body, position_body
@@ -24,7 +25,7 @@ BRIEFING = {
 }
 
 
-def report(cid: str, **over: Any) -> dict[str, Any]:
+def report(cid: str, signed_on: str = "2026-03-02", **over: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "candidate_id": cid,
         "morality": "德：政治坚定",
@@ -45,21 +46,31 @@ def report(cid: str, **over: Any) -> dict[str, Any]:
             "text": "未发现廉政问题",
             "party_secretary_signed": True,
             "discipline_secretary_signed": True,
-            "signed_on": "2026-03-20",
+            "signed_on": signed_on,
         },
     }
     body.update(over)
     return body
 
 
+CHINA = timezone(timedelta(hours=8))
+
+
+def china_morning(day: str) -> datetime:
+    """09:00 China time on `day` (YYYY-MM-DD)."""
+    return datetime.combine(date.fromisoformat(day), datetime.min.time(), CHINA) + timedelta(
+        hours=9
+    )
+
+
 def meeting(
-    results: list[dict[str, Any]], expected: int = 9, present: int = 9, **over: Any
+    results: list[dict[str, Any]], body_id: str, attendee_ids: list[str], **over: Any
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "held_at": "2026-03-25T09:00:00+08:00",
         "place": "市委常委会议室",
-        "members_expected": expected,
-        "members_present": present,
+        "body_id": body_id,
+        "attendee_ids": attendee_ids,
         "voting_method": "secret_ballot",
         "host": "市委书记",
         "recorder": "市委办公室",
@@ -75,9 +86,80 @@ def meeting(
 
 @dataclass
 class Driver:
+    """Drives one case. Time moves forward only, to the day each step is dated (CASE-TIMELINE):
+    through the app's clock for a TestClient, or through the test clock route (admin headers
+    in `clock_headers`) for a live server."""
+
     http: Http
     headers: dict[str, str]
     case: dict[str, Any] = field(default_factory=dict)
+    clock_headers: dict[str, str] | None = None
+    bodies: dict[int, tuple[str, list[str]]] = field(default_factory=dict)
+    live_now: datetime | None = None
+
+    # --- time ---------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        app = getattr(self.http, "app", None)
+        if app is not None and self.clock_headers is None:
+            found: datetime = app.state.clock.now()
+            return found
+        return self.live_now or datetime(2000, 1, 1, tzinfo=UTC)
+
+    def set_now(self, at: datetime) -> None:
+        app = getattr(self.http, "app", None)
+        if app is not None and self.clock_headers is None:
+            clock = app.state.clock
+            clock.offset_seconds = 0.0
+            if hasattr(clock, "set"):
+                clock.set(at)
+            else:
+                clock.offset_seconds = (at - clock.now()).total_seconds()
+            return
+        ok(
+            self.http.put(
+                "/api/v1/_test/clock", json={"now": at.isoformat()}, headers=self.clock_headers
+            )
+        )
+        self.live_now = at
+
+    def today(self) -> str:
+        return str(self.now().astimezone(CHINA).date())
+
+    def on(self, day: str) -> None:
+        """Move the clock to 09:00 China time on `day` unless it is already later."""
+        at = china_morning(day)
+        if at > self.now():
+            self.set_now(at)
+
+    def body(self, size: int = 9) -> tuple[str, list[str]]:
+        """A standing committee of `size` members since 2020 (created once per size)."""
+        if size not in self.bodies:
+            b = ok(
+                self.http.post(
+                    "/api/v1/decision-bodies",
+                    json={
+                        "name": f"市委常委会{size}",
+                        "kind": "standing_committee",
+                        "org_unit": "市委",
+                    },
+                    headers=self.headers,
+                ),
+                201,
+            )
+            members = [
+                ok(
+                    self.http.post(
+                        f"/api/v1/decision-bodies/{b['id']}/members",
+                        json={"name": f"委员{i + 1}", "joined_on": "2020-01-01"},
+                        headers=self.headers,
+                    ),
+                    201,
+                )["id"]
+                for i in range(size)
+            ]
+            self.bodies[size] = (str(b["id"]), [str(m) for m in members])
+        return self.bodies[size]
 
     @property
     def url(self) -> str:
@@ -140,9 +222,9 @@ class Driver:
         headers: dict[str, str] | None = None,
     ) -> Any:
         r = self.http.post(f"{self.url}/{path}", json=body, headers=headers or self.headers)
-        if r.status_code == 201:
-            self.case = r.json()
         assert r.status_code == status, f"{path}: {r.status_code}: {r.text}"
+        if r.status_code == 201:
+            self.refresh()
         return r.json()
 
     def act(
@@ -176,12 +258,15 @@ class Driver:
         held_on: str = "2026-03-02",
         votes: int = 20,
     ) -> None:
+        """`scope` is the motion's (REC-SCOPE); a different one is amended first."""
+        if scope != self.case["motion"]["recommendation_scope"]:
+            self.fact("scope-amendments", {"recommendation_scope": scope, "reason": "范围调整"})
+        self.on(held_on)
         self.fact(
             "recommendation-rounds",
             {
                 "kind": kind,
                 "held_on": held_on,
-                "scope_size": scope,
                 "participants": participants,
                 "results": [{"candidate_id": c, "votes_for": votes} for c in cids],
             },
@@ -193,7 +278,7 @@ class Driver:
         """Record the target decision; with status=422 it returns the refusal."""
         body: dict[str, Any] = {
             "decided_by": "部务会",
-            "decided_on": "2026-03-03",
+            "decided_on": self.today(),
             "minutes": "研究确定考察对象",
             "candidate_ids": cids,
         }
@@ -202,50 +287,95 @@ class Driver:
         return self.fact("targets", body, status=status)
 
     def inspect(self, cids: list[str]) -> None:
-        self.fact(
-            "inspection-notice",
-            {
-                "period_start": "2026-03-05",
-                "period_end": "2026-03-12",
-                "team": "考察组",
-                "contact": "0000-1234567",
-                "how_to_report": "来信来电",
-                "published_on": "2026-03-04",
-            },
-        )
-        self.fact("inspection-team", {"members": [{"name": "甲"}, {"name": "乙"}]})
+        day = self.today()
+        self.fact("inspection-notice", self.notice_body())
+        self.fact("inspection-team", {"members": [{"name": "甲", "leader": True}, {"name": "乙"}]})
         for c in cids:
-            self.fact("inspection-reports", report(c))
+            self.fact("inspection-reports", report(c, day))
+
+    def notice_body(self) -> dict[str, Any]:
+        """An inspection notice published today, fieldwork from today."""
+        day = self.today()
+        return {
+            "period_start": day,
+            "period_end": day,
+            "team": "考察组",
+            "contact": "0000-1234567",
+            "how_to_report": "来信来电",
+            "published_on": day,
+        }
 
     def deliberate(self, cids: list[str]) -> None:
         self.fact("proposals", {"candidate_ids": cids})
         self.fact(
-            "consultations", {"party": "leaders", "consulted_on": "2026-03-20", "answer": "agree"}
+            "consultations",
+            {"party": "leaders", "consulted_on": self.today(), "answer": "agree"},
+        )
+
+    def meeting_body(
+        self, results: list[dict[str, Any]], expected: int = 9, present: int = 9, **over: Any
+    ) -> dict[str, Any]:
+        """Held now unless `held_at` is given (then the clock moves there)."""
+        body_id, members = self.body(expected)
+        over.setdefault("held_at", self.now().isoformat())
+        body = meeting(results, body_id, members[:present], **over)
+        held = datetime.fromisoformat(body["held_at"])
+        if held > self.now():
+            self.set_now(held)
+        return body
+
+    def reconsider_vote(
+        self, votes_for: int, present: int = 9, status: int = 201, expected: int = 9
+    ) -> Any:
+        """A reconsideration vote of the body that decided (its roster of `expected`)."""
+        _, members = self.body(expected)
+        return self.fact(
+            "reconsiderations",
+            {
+                "held_on": str(self.now().astimezone(CHINA).date()),
+                "attendee_ids": members[:present],
+                "votes_for": votes_for,
+                "reason": "新情况",
+            },
+            status=status,
         )
 
     def decide(
-        self, cids: list[str], votes_for: int = 7, expected: int = 9, present: int = 9, **over: Any
+        self,
+        cids: list[str],
+        votes_for: int = 7,
+        expected: int = 9,
+        present: int = 9,
+        status: int = 201,
+        **over: Any,
     ) -> Any:
-        return self.fact(
-            "decision-meetings",
-            meeting(
-                [{"candidate_id": c, "briefing": BRIEFING, "votes_for": votes_for} for c in cids],
-                expected=expected,
-                present=present,
-                **over,
-            ),
+        """A meeting of a standing committee of `expected` members, the first `present` there."""
+        body = self.meeting_body(
+            [{"candidate_id": c, "briefing": BRIEFING, "votes_for": votes_for} for c in cids],
+            expected,
+            present,
+            **over,
         )
+        return self.fact("decision-meetings", body, status=status)
 
-    def publicise(self, start: str = "2026-03-30", **over: Any) -> Any:
+    def publicise(self, start: str = "2026-03-30", advance: bool = True, **over: Any) -> Any:
+        """Publish the notice now, starting on `start`; then (advance) move to that day."""
         body: dict[str, Any] = {
             "start_date": start,
             "how_to_object": "来信来电",
             "contact": "12380",
         }
         body.update(over)
-        return self.fact("publicity-notice", body)
+        made = self.fact("publicity-notice", body)
+        if advance:
+            self.on(start)
+            self.refresh()
+        return made
 
-    def appointment(self, cid: str, form: str = "appointed", on: str = "2026-04-10") -> Any:
+    def appointment(
+        self, cid: str, form: str = "appointed", on: str = "2026-04-10", status: int = 201
+    ) -> Any:
+        self.on(on)
         return self.fact(
             "appointments",
             {
@@ -254,6 +384,7 @@ class Driver:
                 "appointed_on": on,
                 "talk": {"held_on": on, "by": "组织部长"},
             },
+            status=status,
         )
 
     def to_decision(self, cids: list[str], targets: list[str] | None = None) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -142,6 +143,7 @@ class Position(Base):
     fill_method: Mapped[str] = mapped_column(String(16))
     probation_applies: Mapped[bool] = mapped_column(Boolean)
     is_party_post: Mapped[bool] = mapped_column(Boolean, default=False)
+    decided_by_full_committee: Mapped[bool] = mapped_column(default=False, server_default=false())
     headcount: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
@@ -251,6 +253,8 @@ class SelectionCase(Base):
     places: Mapped[int] = mapped_column(Integer)
     stage: Mapped[str] = mapped_column(String(40), index=True)
     motion: Mapped[dict[str, object]] = mapped_column(JSON)
+    # stage -> ISO instant the current pass entered it (CASE-TIMELINE anchors fact dates here).
+    stage_entered: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     closes_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     closed_reason: Mapped[str | None] = mapped_column(Text, default=None)
     version: Mapped[int] = mapped_column(Integer)
@@ -279,6 +283,9 @@ class CaseCandidate(Base):
     training_deadline: Mapped[date | None] = mapped_column(Date, default=None)
     appointed_on: Mapped[date | None] = mapped_column(Date, default=None)
     probation_ends: Mapped[date | None] = mapped_column(Date, default=None)
+    # The rank held before this case appointed them, restored on removal (PROB-OUTCOME).
+    previous_rank_level: Mapped[str | None] = mapped_column(String(32), default=None)
+    previous_rank_since: Mapped[date | None] = mapped_column(Date, default=None)
     added_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -286,8 +293,9 @@ class CaseCandidate(Base):
 class CaseFact(Base):
     """A fact recorded in a stage (round, report, meeting, notice, objection, ...).
 
-    The body is validated by the API schema of its kind and stored as JSON; facts are never
-    edited, only superseded (objections get a finding through `status`).
+    The value is a typed document (app/domain/facts.py) with its schema version, checked on
+    read. Rows are append-only (a trigger refuses UPDATE and DELETE): a correction is a new
+    row whose `supersedes_id` names the fact it replaces.
     """
 
     __tablename__ = "case_facts"
@@ -303,9 +311,11 @@ class CaseFact(Base):
     stage: Mapped[str] = mapped_column(String(40))
     candidate_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     data: Mapped[dict[str, object]] = mapped_column(JSON)
-    status: Mapped[str | None] = mapped_column(String(32), default=None)
+    schema_version: Mapped[int] = mapped_column(Integer)
+    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(default=None, unique=True)
+    correction_reason: Mapped[str | None] = mapped_column(Text, default=None)
     created_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
     created_at: Mapped[datetime]
 
 
-from app.db import nomination_models  # noqa: F401,E402
+from app.db import body_models, nomination_models, training_models  # noqa: F401,E402

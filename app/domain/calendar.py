@@ -49,9 +49,9 @@ def publicity_window(
     (seed 001: 7 days) the window also lasts that many calendar days and ends at the later end.
     """
     if working_days < 1:
-        raise InvalidInput(f"working_days must be >= 1, got {working_days}", rule="PUB-DURATION")
+        raise InvalidInput(f"working_days must be >= 1, got {working_days}")
     if calendar_days is not None and calendar_days < 1:
-        raise InvalidInput(f"calendar_days must be >= 1, got {calendar_days}", rule="PUB-DURATION")
+        raise InvalidInput(f"calendar_days must be >= 1, got {calendar_days}")
 
     day, counted = start, 0
     while True:

@@ -1,4 +1,4 @@
-"""Candidates' standings inside cases, shared by the workflow and the nominations use cases."""
+"""Admission to a case's candidate pool, shared by the workflow and the nominations use cases."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.db.models import CaseCandidate, SelectionCase
 from app.db.uow import UnitOfWork
 from app.domain.errors import Conflict, NotFound
-from app.domain.workflow import OPEN_STAGES, POOL_STAGES, Standing
+from app.domain.workflow import POOL_STAGES, Standing
 from app.services import audit
 from app.services.context import Actor
 
@@ -72,65 +72,3 @@ def add_to_pool(
         },
     )
     return member
-
-
-def set_out(
-    uow: UnitOfWork,
-    actor: Actor,
-    role: str,
-    case: SelectionCase,
-    member: CaseCandidate,
-    standing: Standing,
-    rule: str,
-    reason: str,
-    now: datetime,
-) -> None:
-    previous = member.standing
-    member.standing = standing
-    member.out_rule = rule
-    member.out_reason = reason
-    member.updated_at = now
-    audit.case_entry(
-        uow.session,
-        case,
-        action=f"candidate.{standing.value}",
-        actor=actor,
-        role=role,
-        at=now,
-        rules=[rule],
-        payload={
-            "candidate_id": str(member.candidate_id),
-            "from_standing": previous,
-            "reason": reason,
-        },
-    )
-
-
-def disqualify_in_open_cases(
-    uow: UnitOfWork,
-    actor: Actor,
-    role: str,
-    candidate_id: uuid.UUID,
-    rule: str,
-    reason: str,
-    now: datetime,
-) -> list[uuid.UUID]:
-    """Disqualify the candidate in every open case where they still stand (DISC-MISCONDUCT).
-
-    Returns the ids of the affected cases; each gets a record entry in this transaction.
-    """
-    rows = uow.session.execute(
-        select(CaseCandidate, SelectionCase)
-        .join(SelectionCase, SelectionCase.id == CaseCandidate.case_id)
-        .where(
-            CaseCandidate.candidate_id == candidate_id,
-            SelectionCase.stage.in_(OPEN_STAGES),
-        )
-    ).all()
-    affected: list[uuid.UUID] = []
-    for member, case in rows:
-        if Standing(member.standing).is_out:
-            continue
-        set_out(uow, actor, role, case, member, Standing.DISQUALIFIED, rule, reason, now)
-        affected.append(case.id)
-    return affected

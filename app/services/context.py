@@ -109,4 +109,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "pool.read": _READERS,
     "pool.write": _ORG,
     "tokens.admin": frozenset({Role.ADMIN}),
+    # Decision bodies and their rosters (DEC-ROSTER) are kept by the organisation department.
+    "bodies.read": _READERS,
+    "bodies.write": _ORG,
+    # Deferred training deadlines (QUAL-TRAINING-DUE).
+    "training.read": _READERS,
+    "training.write": _ORG,
 }

@@ -4,81 +4,96 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import asdict, is_dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
 
 from app.db.models import RecordEntry
 from app.db.uow import UnitOfWork
-from app.domain.workflow import STAGE_LABELS, Stage
+from app.domain.facts import Fact, Objection, PublicityNotice, RecommendationRound
+from app.domain.workflow import IN_POST_STAGES, STAGE_LABELS, Stage, Standing
 from app.services import audit
-from app.services.cases import Loaded, allowed_actions, get_case, load
+from app.services.cases.loading import Loaded, get, load
+from app.services.cases.transition import allowed_actions
 from app.services.context import Actor, Clock
 from app.services.etag import etag
 
-# Kept out of the case for anyone but the organisation department: who objected and how to
-# reach them (PUB-OBJECTIONS), and links to nominations (NOM-SELF-CONFIDENTIAL).
-_CONFIDENTIAL_FACT_FIELDS = {"contact"}
+
+def fact_view(fact: Fact, ld: Loaded, *, privileged: bool) -> dict[str, Any]:
+    """A fact as the API shows it. Objectors' contact details only for the organisation
+    department (PUB-OBJECTIONS)."""
+    value: Any = fact.value
+    status = None
+    if isinstance(value, Objection):
+        status = ld.snap.objection_status(fact)
+        if not privileged:
+            value = replace(value, contact=None)
+    return {
+        "id": fact.id,
+        "case_id": ld.case.id,
+        "kind": fact.kind,
+        "seq": fact.seq,
+        "stage": fact.stage,
+        "candidate_id": fact.candidate_id,
+        "recorded_at": fact.recorded_at,
+        "current": fact.current,
+        "supersedes": fact.supersedes,
+        "superseded_by": fact.superseded_by,
+        "correction_reason": fact.correction_reason,
+        "status": status,
+        "data": value,
+    }
 
 
-def _fact_data(kind: str, data: dict[str, Any], privileged: bool) -> dict[str, Any]:
-    if privileged or kind != "objection":
-        return data
-    return {k: v for k, v in data.items() if k not in _CONFIDENTIAL_FACT_FIELDS}
-
-
-def tallies(loaded: Loaded) -> dict[str, list[dict[str, Any]]]:
-    """Counted, usable rounds summed per kind and candidate; kinds never mixed."""
+def tallies(ld: Loaded) -> dict[str, list[dict[str, Any]]]:
+    """Counted, current rounds summed per kind and candidate; kinds never mixed."""
     out: dict[str, dict[str, dict[str, int]]] = {"talk": {}, "meeting": {}}
-    for f in loaded.snapshot.facts_of("recommendation_round"):
-        if not f.data.get("counted"):
+    for r in ld.snap.values(RecommendationRound):
+        if not r.counted:
             continue
-        per = out[str(f.data["kind"])]
-        for r in f.data.get("results", []):
-            t = per.setdefault(
-                str(r["candidate_id"]),
+        per = out[r.kind]
+        for t in r.results:
+            acc = per.setdefault(
+                str(t.candidate_id),
                 {"votes_for": 0, "votes_against": 0, "votes_abstain": 0, "participants": 0},
             )
-            t["votes_for"] += int(r["votes_for"])
-            t["votes_against"] += int(r["votes_against"])
-            t["votes_abstain"] += int(r["votes_abstain"])
-            t["participants"] += int(f.data["participants"])
+            acc["votes_for"] += t.votes_for
+            acc["votes_against"] += t.votes_against
+            acc["votes_abstain"] += t.votes_abstain
+            acc["participants"] += r.participants
     return {
         kind: [{"candidate_id": cid, **t} for cid, t in per.items()] for kind, per in out.items()
     }
 
 
-def case_view(loaded: Loaded, *, privileged: bool) -> dict[str, Any]:
-    case = loaded.case
-    facts: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for f in loaded.facts:
-        facts[f.kind].append(
-            {
-                "id": f.id,
-                "kind": f.kind,
-                "stage": f.stage,
-                "candidate_id": f.candidate_id,
-                "status": f.status,
-                "data": _fact_data(f.kind, f.data, privileged),
-                "created_at": f.created_at,
-            }
-        )
-    notice = loaded.snapshot.latest("publicity_notice")
-    publicity = None
-    if notice is not None and case.stage in {
+_PUBLICITY_SEEN = frozenset(
+    {
         Stage.publicity,
         Stage.appointment_postponed,
         Stage.appointed,
         Stage.probation,
         Stage.confirmed,
         Stage.probation_failed,
+        Stage.removed,
         Stage.not_appointed,
-    }:
+    }
+)
+
+
+def case_view(ld: Loaded, *, privileged: bool) -> dict[str, Any]:
+    case, snap = ld.case, ld.snap
+    facts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for x in ld.facts:
+        facts[x.kind].append(fact_view(x, ld, privileged=privileged))
+    notice = snap.latest(PublicityNotice)
+    publicity = None
+    if notice is not None and case.stage in _PUBLICITY_SEEN:
         publicity = {
-            "start_date": notice.data["start_date"],
-            "end_date": notice.data["end_date"],
-            "closes_at": notice.data["closes_at"],
-            "working_days": notice.data["working_days"],
+            "start_date": notice.start_date,
+            "end_date": notice.end_date,
+            "closes_at": notice.closes_at,
+            "working_days": notice.working_days,
         }
     return {
         "id": case.id,
@@ -88,11 +103,11 @@ def case_view(loaded: Loaded, *, privileged: bool) -> dict[str, Any]:
         "method": case.method,
         "places": case.places,
         "position_id": case.position_id,
-        "free_places": loaded.snapshot.free_places,
+        "free_places": snap.free_places,
         "policy": {
-            "id": loaded.policy_row.id,
-            "name": loaded.policy_row.name,
-            "version": loaded.policy_row.version,
+            "id": ld.policy_row.id,
+            "name": ld.policy_row.name,
+            "version": ld.policy_row.version,
         },
         "motion": case.motion,
         "candidates": [
@@ -109,9 +124,15 @@ def case_view(loaded: Loaded, *, privileged: bool) -> dict[str, Any]:
                 "appointed_on": cc.appointed_on,
                 "probation_ends": cc.probation_ends,
             }
-            for cc, c in loaded.members
+            for cc, c in ld.members
         ],
-        "recommendation_tallies": tallies(loaded),
+        "in_post": [
+            cc.candidate_id for cc, _ in ld.members if cc.standing == Standing.APPOINTED.value
+        ]
+        if case.stage in IN_POST_STAGES
+        else [cc.candidate_id for cc, _ in ld.members if cc.standing == Standing.CONFIRMED.value],
+        "stage_entered": snap.stage_entered,
+        "recommendation_tallies": tallies(ld),
         "facts": dict(facts),
         "publicity": publicity,
         "closes_at": case.closes_at,
@@ -126,7 +147,7 @@ def case_view(loaded: Loaded, *, privileged: bool) -> dict[str, Any]:
                     for v in a.blocking
                 ],
             }
-            for a in allowed_actions(loaded.snapshot)
+            for a in allowed_actions(snap)
         ],
         "version": case.version,
         "etag": etag(case.version),
@@ -170,7 +191,7 @@ def record(
     uow: UnitOfWork, actor: Actor, case_id: uuid.UUID, *, privileged: bool
 ) -> dict[str, Any]:
     actor.role_for("record.read")
-    get_case(uow, case_id)
+    get(uow, case_id, lock=False)
     entries = _entries(uow, case_id)
     bad = audit.verify(entries)
     return {
@@ -187,12 +208,12 @@ def dossier(
     """REC-ARCHIVE: motion, plan, tallies, notice, interviews, reports, approval form,
     investigation conclusions, discipline opinion — one JSON document."""
     actor.role_for("record.read")
-    loaded = load(uow, get_case(uow, case_id), clock)
-    view = case_view(loaded, privileged=privileged)
+    ld = load(uow, get(uow, case_id, lock=False), clock)
+    view = _plain(case_view(ld, privileged=privileged))
     facts = view["facts"]
 
     def data(kind: str) -> list[dict[str, Any]]:
-        return [f["data"] for f in facts.get(kind, [])]
+        return [f["data"] for f in facts.get(kind, []) if f["current"]]
 
     reports = data("inspection_report")
     doc: dict[str, Any] = _plain(
@@ -233,10 +254,12 @@ def dossier(
             "approval_form": data("decision_meeting"),
             "reconsiderations": data("reconsideration"),
             "publicity": {"notice": data("publicity_notice"), "window": view["publicity"]},
-            "investigation_conclusions": [
+            "objections": [
                 {"objection_id": f["id"], "status": f["status"], **f["data"]}
                 for f in facts.get("objection", [])
+                if f["current"]
             ],
+            "investigation_conclusions": data("objection_finding"),
             "appointments": data("appointment"),
             "probation_assessments": data("probation_assessment"),
             "record": record(uow, actor, case_id, privileged=privileged),
@@ -253,6 +276,8 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return _plain(asdict(value))
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, dt.date | dt.datetime):

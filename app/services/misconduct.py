@@ -1,7 +1,8 @@
 """Misconduct on the cadre's file (DISC-MISCONDUCT): append-only, with its consequences.
 
 Recording one, in the same transaction: the candidate is disqualified in every open case where
-they still stand, and a reserve-pool membership is closed. Each consequence is recorded.
+they still stand, removed from a post an open case gave them (the place freed, probation ended,
+the former rank restored), and a reserve-pool membership is closed. Each consequence is recorded.
 (EXCL-DISCIPLINE, which keeps the cadre from future inspection, is the qualification check's.)
 """
 
@@ -17,7 +18,8 @@ from app.db.models import Candidate, MisconductRecord
 from app.db.uow import UnitOfWork
 from app.domain.enums import MisconductKind
 from app.domain.errors import InvalidInput, NotFound
-from app.services import audit, case_members, reserve_pool
+from app.services import audit, reserve_pool
+from app.services.cases import removal
 from app.services.context import Actor, Clock
 from app.services.pagination import encode_cursor, paginate
 
@@ -74,9 +76,7 @@ def record(
         },
     )
     reason = f"misconduct recorded ({kind.value}, {row.occurred_on.isoformat()}; id {row.id})"
-    affected = case_members.disqualify_in_open_cases(
-        uow, actor, role, candidate_id, RULE, reason, now
-    )
+    affected = removal.apply_misconduct(uow, actor, role, clock, candidate_id, reason, now)
     closed = reserve_pool.close_open_entry(
         uow,
         actor,

@@ -8,31 +8,41 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.db import cases_repo
 from app.db.models import Candidate, CaseCandidate, CaseFact, Position, SelectionCase
 from app.db.uow import UnitOfWork
-from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.calendar import CHINA_TZ
+from app.domain.errors import Conflict, InvalidInput, NotFound, raise_if
+from app.domain.facts import SCHEMA_VERSION, Objection
+from app.domain.guards.timeline import objection_open
 from app.domain.workflow import Stage, Standing
 from app.services import audit, case_members
-from app.services.cases import next_fact_seq
+from app.services.cases import codec
+from app.services.cases.loading import load
 from app.services.context import PUBLIC, Clock
 
 
 def _open_notices(uow: UnitOfWork, now: datetime) -> list[tuple[CaseFact, SelectionCase]]:
+    """The current notice of each case in publicity whose window has started and not closed."""
+    superseded = select(CaseFact.supersedes_id).where(CaseFact.supersedes_id.is_not(None))
     rows = uow.session.execute(
         select(CaseFact, SelectionCase)
         .join(SelectionCase, SelectionCase.id == CaseFact.case_id)
         .where(
             CaseFact.kind == "publicity_notice",
+            CaseFact.id.not_in(superseded),
             SelectionCase.stage == Stage.publicity.value,
             SelectionCase.closes_at.is_not(None),
             SelectionCase.closes_at > now,
         )
         .order_by(CaseFact.seq.desc())
     ).all()
+    today = now.astimezone(CHINA_TZ).date().isoformat()
     latest: dict[uuid.UUID, tuple[CaseFact, SelectionCase]] = {}
     for fact, case in rows:
         latest.setdefault(case.id, (fact, case))
-    return list(latest.values())
+    # A notice scheduled to start later is not public before it starts (CASE-TIMELINE).
+    return [(f, c) for f, c in latest.values() if str(f.data["start_date"]) <= today]
 
 
 def notice_view(uow: UnitOfWork, fact: CaseFact, case: SelectionCase) -> dict[str, Any]:
@@ -96,20 +106,22 @@ def lodge_objection(
         ).first()
         if member is None:
             raise InvalidInput("the candidate is not on this notice")
+    raise_if(objection_open(load(uow, case, clock).snap))
+    value = Objection(
+        content=data["content"],
+        candidate_id=cid,
+        has_specific_leads=data.get("has_specific_leads", True),
+        contact=data.get("contact"),
+        source="public",
+    )
     fact = CaseFact(
         case_id=case.id,
-        seq=next_fact_seq(uow, case.id),
+        seq=cases_repo.next_fact_seq(uow.session, case.id),
         kind="objection",
         stage=case.stage,
         candidate_id=cid,
-        data={
-            "content": data["content"],
-            "has_specific_leads": data.get("has_specific_leads", True),
-            "contact": data.get("contact"),
-            "source": "public",
-            "candidate_id": str(cid) if cid else None,
-        },
-        status="open" if data.get("has_specific_leads", True) else "noted",
+        data=codec.to_json("objection", value),
+        schema_version=SCHEMA_VERSION,
         created_at=now,
     )
     uow.session.add(fact)

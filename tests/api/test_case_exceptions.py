@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -122,11 +120,13 @@ def test_non_party_candidate_needs_united_front_consent(d: Driver, clock: FixedC
         {
             "party": "united_front",
             "candidate_id": a,
-            "consulted_on": "2026-02-02",
+            "consulted_on": "2026-03-02",
             "answer": "no_answer",
         },
     )
-    d.act("submit_for_decision")  # asked 2 Feb, no answer by 2 Mar: one month is consent
+    d.on("2026-04-02")
+    d.refresh()
+    d.act("submit_for_decision")  # asked 2 Mar, no answer by 2 Apr: one month is consent
 
 
 def test_no_answer_within_the_month_is_not_yet_consent(d: Driver) -> None:
@@ -146,10 +146,12 @@ def test_no_answer_within_the_month_is_not_yet_consent(d: Driver) -> None:
         {
             "party": "united_front",
             "candidate_id": a,
-            "consulted_on": "2026-02-03",
+            "consulted_on": "2026-03-02",
             "answer": "no_answer",
         },
     )
+    d.on("2026-04-01")
+    d.refresh()
     assert d.act("submit_for_decision", status=422)["rule"] == "DEL-CONSULT"
 
 
@@ -168,7 +170,7 @@ def test_disagreement_holds_the_case(d: Driver) -> None:
         "consultations",
         {
             "party": "leaders",
-            "consulted_on": "2026-03-20",
+            "consulted_on": d.today(),
             "answer": "disagree",
             "note": "重大分歧",
         },
@@ -191,8 +193,6 @@ def test_void_decision_vacates_the_post(
     d.act("approve")
     d.publicise("2026-03-30")
     d.appointment(a, on="2026-04-10")
-    clock.set(datetime(2026, 4, 10, 1, 0, tzinfo=UTC))
-    d.refresh()
     d.act("appoint")
     me = next(c for c in d.case["candidates"] if c["candidate_id"] == a)
     assert me["training_deferred"] is True

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 
 from app.services.context import FixedClock
-from tests.case_driver import BRIEFING, Driver, meeting, ok
+from tests.case_driver import BRIEFING, Driver, ok
 from tests.conftest import Principals
 
 
@@ -29,21 +29,25 @@ def test_full_lifecycle_to_confirmed(
     d.act("approve")
     assert d.case["stage"] == "publicity"
     assert d.standing(a) == "approved"
-    d.publicise("2026-03-30")
+    d.publicise("2026-03-30", advance=False)
     assert d.case["publicity"]["end_date"] == "2026-04-03"
     assert d.standing(a) == "publicised"
+    # Scheduled for 03-30: not public before it starts (CASE-TIMELINE).
+    assert client.get("/api/v1/public/notices").json() == []
+    d.on("2026-03-30")
     public = client.get("/api/v1/public/notices").json()
     assert [c["name"] for n in public for c in n["candidates"]] == [
         c["name"] for c in d.case["candidates"] if c["candidate_id"] == a
     ]
-    d.appointment(a)
     early = d.act("appoint", status=422)
-    assert early["rule"] == "PUB-DURATION"
+    assert {v["rule"] for v in early["violations"]} == {"PUB-DURATION", "APP-FORM"}
     clock.set(datetime(2026, 4, 3, 15, 59, tzinfo=UTC))  # 23:59 in China on the last day
+    # An appointment dated inside the window is refused.
+    assert d.appointment(a, on="2026-04-03", status=422)["rule"] == "CASE-TIMELINE"
     d.refresh()
     assert d.act("appoint", status=422)["rule"] == "PUB-DURATION"
     clock.set(datetime(2026, 4, 3, 16, 0, tzinfo=UTC))  # 00:00 in China the next day
-    d.refresh()
+    d.appointment(a, on="2026-04-04")
     d.act("appoint")
     assert d.case["stage"] == "appointed"
     assert d.standing(a) == "appointed"
@@ -52,12 +56,15 @@ def test_full_lifecycle_to_confirmed(
     assert [o["candidate_id"] for o in position["occupants"]] == [a]
     d.act("begin_probation")
     assert d.case["stage"] == "probation"
-    d.fact(
-        "probation-assessments",
-        {"candidate_id": a, "assessed_on": "2027-04-10", "competent": True, "summary": "称职"},
-    )
+    assessment = {"candidate_id": a, "competent": True, "summary": "称职"}
+    # Dated before the term ends (04-04 + 12 months), or in the future: refused.
+    too_early = d.fact("probation-assessments", {**assessment, "assessed_on": "2027-04-03"}, 422)
+    assert too_early["rule"] == "CASE-TIMELINE"
+    future = d.fact("probation-assessments", {**assessment, "assessed_on": "2027-04-04"}, 422)
+    assert future["rule"] == "CASE-TIMELINE"
     assert d.act("confirm", status=422)["rule"] == "PROB-TERM"
-    clock.set(datetime(2027, 4, 10, 1, 0, tzinfo=UTC))
+    clock.set(datetime(2027, 4, 4, 1, 0, tzinfo=UTC))
+    d.fact("probation-assessments", {**assessment, "assessed_on": "2027-04-04"})
     d.refresh()
     d.act("confirm")
     assert d.case["stage"] == "confirmed"
@@ -139,6 +146,9 @@ def test_workflow_description_and_diagram(client: TestClient, tokens: Principals
     wf = ok(client.get("/api/v1/workflow", headers=tokens["auditor"]))
     names = {a["name"] for a in wf["actions"]}
     assert {"start_recommendation", "approve", "appoint", "confirm", "declare_void"} <= names
+    approve = next(a for a in wf["actions"] if a["name"] == "approve")
+    assert approve["from"] == ["decision"]
+    assert "DEC-QUORUM" in approve["rules"]
     diagram = client.get("/api/v1/workflow/diagram", headers=tokens["auditor"]).text
     assert diagram.startswith("stateDiagram-v2")
     assert "publicity --> appointed: appoint" in diagram
@@ -163,25 +173,21 @@ def test_two_places_decided_per_candidate(
     # Three proposed for two places: one fails its vote, two pass.
     d.fact(
         "decision-meetings",
-        {
-            **meeting(
-                [
-                    {"candidate_id": a, "briefing": BRIEFING, "votes_for": 6},
-                    {"candidate_id": b, "briefing": BRIEFING, "votes_for": 5},
-                    {"candidate_id": c, "briefing": BRIEFING, "votes_for": 4},
-                ],
-                expected=9,
-                present=9,
-            ),
-        },
+        d.meeting_body(
+            [
+                {"candidate_id": a, "briefing": BRIEFING, "votes_for": 6},
+                {"candidate_id": b, "briefing": BRIEFING, "votes_for": 5},
+                {"candidate_id": c, "briefing": BRIEFING, "votes_for": 4},
+            ],
+            expected=9,
+            present=9,
+        ),
     )
     d.act("approve")
     assert [d.standing(x) for x in (a, b, c)] == ["approved", "approved", "eliminated"]
     d.publicise("2026-03-30")
-    d.appointment(a)
-    d.appointment(b)
-    clock.set(datetime(2026, 4, 7, 1, 0, tzinfo=UTC))
-    d.refresh()
+    d.appointment(a, on="2026-04-07")
+    d.appointment(b, on="2026-04-07")
     d.act("appoint")
     position = ok(client.get(f"/api/v1/positions/{pos['id']}", headers=org))
     assert sorted(o["candidate_id"] for o in position["occupants"]) == sorted([a, b])

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.services.context import FixedClock
-from tests.case_driver import BRIEFING, Driver, meeting, ok, report
+from tests.case_driver import Driver, ok, report
 from tests.conftest import Principals
 
 
@@ -57,10 +57,11 @@ def test_rounds_are_tallied_separately(d: Driver) -> None:
 # --- REC-VALIDITY: one year, same position -------------------------------------------------------
 
 
-@pytest.mark.parametrize(("held_on", "usable"), [("2025-03-02", True), ("2025-03-01", False)])
-def test_rec_validity_one_year(d: Driver, held_on: str, usable: bool) -> None:
+@pytest.mark.parametrize(("today", "usable"), [("2027-03-02", True), ("2027-03-03", False)])
+def test_rec_validity_one_year(d: Driver, today: str, usable: bool) -> None:
     a, b = _in_recommendation(d)
-    d.recommend([a, b], held_on=held_on)
+    d.recommend([a, b], held_on="2026-03-02")
+    d.on(today)
     r = d.targets([a, b]) if usable else d.targets([a, b], status=422)
     if not usable:
         assert r["rule"] == "REC-VALIDITY"
@@ -74,7 +75,6 @@ def test_rec_validity_other_position(d: Driver) -> None:
         {
             "kind": "meeting",
             "held_on": "2026-03-02",
-            "scope_size": 30,
             "participants": 30,
             "position_id": other["id"],
             "results": [{"candidate_id": a, "votes_for": 20}, {"candidate_id": b, "votes_for": 20}],
@@ -278,17 +278,7 @@ def test_ins_four_musts_and_notice_before_deliberation(d: Driver) -> None:
     assert {"INS-NOTICE", "INS-TEAM", "INS-REPORT", "INS-FOUR-MUSTS"} <= _blocking(
         d, "start_deliberation"
     )
-    d.fact(
-        "inspection-notice",
-        {
-            "period_start": "2026-03-05",
-            "period_end": "2026-03-12",
-            "team": "考察组",
-            "contact": "c",
-            "how_to_report": "h",
-            "published_on": "2026-03-04",
-        },
-    )
+    d.fact("inspection-notice", d.notice_body())
     d.fact("inspection-team", {"members": [{"name": "甲"}, {"name": "乙"}]})
     d.fact("inspection-reports", report(a))
     lacking = report(b)
@@ -337,19 +327,9 @@ def test_dec_majority_of_members_who_should_attend(d: Driver, votes: int, passes
 
 def test_dec_secret_ballot_and_minutes(d: Driver) -> None:
     a = _in_decision(d)
-    r = d.fact(
-        "decision-meetings",
-        meeting(
-            [{"candidate_id": a, "briefing": BRIEFING, "votes_for": 7}],
-            voting_method="show_of_hands",
-        ),
-        status=422,
-    )
+    r = d.decide([a], voting_method="show_of_hands", status=422)
     assert r["rule"] == "DEC-SECRET-BALLOT"
-    d.fact(
-        "decision-meetings",
-        meeting([{"candidate_id": a, "briefing": BRIEFING, "votes_for": 7}], recorder_signed=False),
-    )
+    d.decide([a], recorder_signed=False)
     assert d.act("approve", status=422)["rule"] == "DEC-MINUTES"
 
 
@@ -407,32 +387,37 @@ def test_pub_unknown_calendar_year_is_an_error(d: Driver) -> None:
 
 def test_pub_objection_blocks_until_finding(d: Driver, clock: FixedClock) -> None:
     a = _in_publicity(d)
-    d.publicise("2026-03-30")
-    d.fact(
-        "objections",
-        {
-            "candidate_id": a,
-            "content": "反映问题",
-            "has_specific_leads": True,
-            "contact": "13800000000",
-        },
-    )
-    d.appointment(a)
-    clock.set(datetime(2026, 4, 7, 1, 0, tzinfo=UTC))
-    d.refresh()
+    d.publicise("2026-03-30", advance=False)
+    objection = {
+        "candidate_id": a,
+        "content": "反映问题",
+        "has_specific_leads": True,
+        "contact": "13800000000",
+    }
+    # Not before the notice starts (CASE-TIMELINE).
+    assert d.fact("objections", objection, status=422)["rule"] == "CASE-TIMELINE"
+    d.on("2026-03-31")
+    lodged = d.fact("objections", objection)
+    assert lodged["status"] == "open"
+    d.appointment(a, on="2026-04-07")
     assert d.act("appoint", status=422)["rule"] == "PUB-OBJECTIONS"
-    objection = d.case["facts"]["objection"][0]
-    ok(
-        d.http.post(
-            f"{d.url}/objections/{objection['id']}/finding",
-            json={
-                "finding": "not_appoint",
-                "investigation": "属实",
-                "investigated_by": "组织部",
-                "concluded_on": "2026-04-06",
-            },
-            headers=d.headers,
-        )
+    finding = {
+        "finding": "not_appoint",
+        "investigation": "属实",
+        "investigated_by": "组织部",
+        "concluded_on": "2026-03-30",
+    }
+    url = f"{d.url}/objections/{lodged['id']}/finding"
+    # Concluded before the objection was lodged: refused.
+    r = d.http.post(url, json=finding, headers=d.headers)
+    assert r.status_code == 422
+    assert r.json()["rule"] == "CASE-TIMELINE"
+    made = ok(
+        d.http.post(url, json={**finding, "concluded_on": "2026-04-06"}, headers=d.headers), 201
+    )
+    assert made["data"]["objection_id"] == lodged["id"]
+    assert ok(d.http.get(f"{d.url}/objections/{lodged['id']}", headers=d.headers))["status"] == (
+        "not_appoint"
     )
     d.refresh()
     d.act("reject_after_publicity", reason="反映问题属实")
@@ -442,15 +427,10 @@ def test_pub_objection_blocks_until_finding(d: Driver, clock: FixedClock) -> Non
 
 def test_dec_reconsider_needs_more_than_half(d: Driver) -> None:
     _in_publicity(d)
-    d.fact(
-        "reconsiderations",
-        {"held_on": "2026-03-28", "members_expected": 10, "votes_for": 5, "reason": "新情况"},
-    )
+    # The body that decided has 9 members on the day: 4 is not more than half, 5 is.
+    d.reconsider_vote(4)
     assert d.act("reconsider", reason="新情况", status=422)["rule"] == "DEC-RECONSIDER"
-    d.fact(
-        "reconsiderations",
-        {"held_on": "2026-03-28", "members_expected": 10, "votes_for": 6, "reason": "新情况"},
-    )
+    d.reconsider_vote(5)
     d.act("reconsider", reason="新情况")
     assert d.case["stage"] == "decision"
 
@@ -526,17 +506,7 @@ def test_ins_previous_unit_under_three_years(d: Driver, since: str, needed: bool
     d.recommend([a, b])
     d.targets([a, b])
     d.act("start_inspection")
-    d.fact(
-        "inspection-notice",
-        {
-            "period_start": "2026-03-05",
-            "period_end": "2026-03-12",
-            "team": "考察组",
-            "contact": "c",
-            "how_to_report": "h",
-            "published_on": "2026-03-04",
-        },
-    )
+    d.fact("inspection-notice", d.notice_body())
     d.fact("inspection-team", {"members": [{"name": "甲"}, {"name": "乙"}]})
     d.fact("inspection-reports", report(a))
     d.fact("inspection-reports", report(b, previous_unit_inspected=True, previous_unit="某县"))

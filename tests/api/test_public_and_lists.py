@@ -67,7 +67,7 @@ def test_public_objection_enters_the_case_and_contact_stays_confidential(
     assert objection["status"] == "open"
     assert objection["data"]["contact"] == "13900000000"
     as_auditor = ok(client.get(d.url, headers=tokens["auditor"]))
-    assert "contact" not in as_auditor["facts"]["objection"][0]["data"]
+    assert as_auditor["facts"]["objection"][0]["data"]["contact"] is None
     record = ok(client.get(f"{d.url}/record", headers=tokens["auditor"]))
     assert "13900000000" not in str(record)
     assert any(e["actor_role"] == "public" for e in record["entries"])

@@ -31,7 +31,7 @@ def march(live_server: LiveServer) -> Iterator[None]:
 def test_case_from_motion_to_confirmed(live_server: LiveServer, march: None) -> None:
     org = live_server.headers(live_server.token("org_department"))
     with httpx.Client(base_url=live_server.base_url, headers=org, timeout=30) as http:
-        d = Driver(http, {})
+        d = Driver(http, {}, clock_headers=live_server.headers(live_server.admin_token))
         pos = d.position(headcount=1)
         a, b = d.candidate(), d.candidate()
         d.create(pos["id"], [a, b])
@@ -42,18 +42,17 @@ def test_case_from_motion_to_confirmed(live_server: LiveServer, march: None) -> 
         assert d.case["publicity"]["end_date"] == "2026-04-03"
         notices = httpx.get(f"{live_server.base_url}/api/v1/public/notices").json()
         assert any(c["candidate_id"] == a for n in notices for c in n["candidates"])
-        d.appointment(a)
         assert d.act("appoint", status=422)["rule"] == "PUB-DURATION"
-        _set_clock(live_server, datetime(2026, 4, 3, 16, 0, tzinfo=UTC))
-        d.refresh()
+        # Inside the window an appointment cannot even be dated (CASE-TIMELINE).
+        assert d.appointment(a, on="2026-03-30", status=422)["rule"] == "CASE-TIMELINE"
+        d.appointment(a, on="2026-04-04")
         d.act("appoint")
         d.act("begin_probation")
+        d.on("2027-04-04")
         d.fact(
             "probation-assessments",
-            {"candidate_id": a, "assessed_on": "2027-04-10", "competent": True, "summary": "称职"},
+            {"candidate_id": a, "assessed_on": "2027-04-04", "competent": True, "summary": "称职"},
         )
-        _set_clock(live_server, datetime(2027, 4, 10, 1, 0, tzinfo=UTC))
-        d.refresh()
         d.act("confirm")
         assert d.case["stage"] == "confirmed"
         record = ok(http.get(f"{d.url}/record"))
@@ -64,7 +63,7 @@ def test_case_from_motion_to_confirmed(live_server: LiveServer, march: None) -> 
 def test_racing_transitions_have_one_winner(live_server: LiveServer, march: None) -> None:
     org = live_server.headers(live_server.token("org_department"))
     with httpx.Client(base_url=live_server.base_url, headers=org, timeout=30) as http:
-        d = Driver(http, {})
+        d = Driver(http, {}, clock_headers=live_server.headers(live_server.admin_token))
         d.create(d.position()["id"], [d.candidate()])
         etag = d.case["etag"]
 

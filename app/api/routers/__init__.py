@@ -9,6 +9,7 @@ from app.settings import Settings
 
 def routers(settings: Settings) -> list[APIRouter]:
     from app.api.routers import (
+        bodies,
         candidates,
         cases,
         misconduct,
@@ -17,12 +18,15 @@ def routers(settings: Settings) -> list[APIRouter]:
         positions,
         public,
         reserve_pool,
+        training,
         workflow,
     )
 
     found: list[APIRouter] = [candidates.router, positions.router, policies.router]
     found += [cases.router, workflow.router, public.router]
     found += [nominations.router, reserve_pool.router, misconduct.router]
+    found.append(bodies.router)
+    found.append(training.router)
     if settings.environment == "test":
         from app.api.routers import testing
 

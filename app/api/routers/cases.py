@@ -10,24 +10,33 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Query, Response, status
 
 from app.api.deps import ActorDep, ClockDep, UowDep
+from app.api.problems import ViolationOut
 from app.api.responses import PROBLEMS, no_store
 from app.api.schemas.cases import (
     FACT_BODIES,
+    FACT_OUT,
     CaseCreate,
     CaseOut,
     CasePatch,
     CaseSummaryOut,
+    FactIn,
     FindingIn,
     PoolAdd,
     RecordOut,
     TransitionIn,
     ValidationOut,
 )
-from app.api.schemas.common import LIMIT_DESCRIPTION, IsoDateTime, Page, StrictModel
+from app.api.schemas.common import LIMIT_DESCRIPTION, IsoDateTime, Page
 from app.domain.enums import Role, SelectionMethod
+from app.domain.facts import Fact
 from app.domain.workflow import Stage
-from app.services import cases as svc
+from app.domain.workflow.fact_kinds import FACT_KINDS
 from app.services import dossier as dossier_svc
+from app.services.cases import create as svc_create
+from app.services.cases import facts as svc_facts
+from app.services.cases import loading as svc_load
+from app.services.cases import read as svc_read
+from app.services.cases import transition as svc_transition
 from app.services.context import Actor
 from app.services.etag import etag
 
@@ -39,11 +48,11 @@ def _privileged(actor: Actor) -> bool:
     return actor.has(Role.ORG_DEPARTMENT, Role.ADMIN)
 
 
-def to_out(loaded: svc.Loaded, actor: Actor) -> CaseOut:
+def to_out(loaded: svc_load.Loaded, actor: Actor) -> CaseOut:
     return CaseOut.model_validate(dossier_svc.case_view(loaded, privileged=_privileged(actor)))
 
 
-def _headers(response: Response, loaded: svc.Loaded) -> None:
+def _headers(response: Response, loaded: svc_load.Loaded) -> None:
     response.headers["ETag"] = etag(loaded.case.version)
     no_store(response)
 
@@ -58,7 +67,7 @@ def create_case(
     body: CaseCreate, uow: UowDep, actor: ActorDep, clock: ClockDep, response: Response
 ) -> CaseOut:
     """Creates the case in stage `motion`, bound to a policy; HEADCOUNT is checked now."""
-    loaded = svc.create(uow, actor, clock, body.model_dump())
+    loaded = svc_create.create(uow, actor, clock, body.model_dump())
     response.headers["Location"] = f"/api/v1/cases/{loaded.case.id}"
     _headers(response, loaded)
     return to_out(loaded, actor)
@@ -84,7 +93,7 @@ def list_cases(
         ),
     ] = None,
 ) -> Page[CaseSummaryOut]:
-    rows, nxt = svc.listing(
+    rows, nxt = svc_read.listing(
         uow,
         actor,
         cursor=cursor,
@@ -109,7 +118,7 @@ def _summary(r: Any) -> dict[str, Any]:
 def get_case(
     case_id: uuid.UUID, uow: UowDep, actor: ActorDep, clock: ClockDep, response: Response
 ) -> CaseOut:
-    loaded = svc.read(uow, actor, clock, case_id)
+    loaded = svc_read.read(uow, actor, clock, case_id)
     _headers(response, loaded)
     return to_out(loaded, actor)
 
@@ -129,7 +138,7 @@ def update_motion(
     if "motion" in changes and changes["motion"] is not None:
         changes["motion"] = {k: v for k, v in changes["motion"].items() if v is not None}
     changes = {k: v for k, v in changes.items() if v is not None}
-    loaded = svc.update_motion(uow, actor, clock, case_id, if_match, changes)
+    loaded = svc_create.update_motion(uow, actor, clock, case_id, if_match, changes)
     _headers(response, loaded)
     return to_out(loaded, actor)
 
@@ -148,76 +157,40 @@ def add_to_pool(
     clock: ClockDep,
     response: Response,
 ) -> CaseOut:
-    loaded = svc.add_pool_member(uow, actor, clock, case_id, body.candidate_id)
+    loaded = svc_create.add_pool_member(uow, actor, clock, case_id, body.candidate_id)
     _headers(response, loaded)
     return to_out(loaded, actor)
 
 
-FACT_PATHS: dict[str, tuple[str, str, str]] = {
-    # kind: (path, operationId, summary)
-    "recommendation_round": (
-        "recommendation-rounds",
-        "recordRecommendationRound",
-        "Record a democratic recommendation round (民主推荐)",
-    ),
-    "competitive_scores": (
-        "competitive-scores",
-        "recordCompetitiveScores",
-        "Record competitive selection scores (竞争上岗成绩)",
-    ),
-    "exception_approval": (
-        "exception-approvals",
-        "recordExceptionApproval",
-        "Record the upper organisation department's approval (破格/越级审批)",
-    ),
-    "target_decision": (
-        "targets",
-        "recordTargetDecision",
-        "Record the collective decision fixing the inspection targets (确定考察对象)",
-    ),
-    "inspection_notice": (
-        "inspection-notice",
-        "recordInspectionNotice",
-        "Record the inspection notice (考察预告)",
-    ),
-    "inspection_team": (
-        "inspection-team",
-        "recordInspectionTeam",
-        "Record the inspection team (考察组)",
-    ),
-    "inspection_report": (
-        "inspection-reports",
-        "recordInspectionReport",
-        "Record a target's inspection report (考察材料, 凡提四必)",
-    ),
-    "proposal": ("proposals", "recordProposal", "Propose candidates for the decision (拟任人选)"),
-    "consultation": ("consultations", "recordConsultation", "Record a consultation (酝酿)"),
-    "decision_meeting": (
-        "decision-meetings",
-        "recordDecisionMeeting",
-        "Record the decision meeting (讨论决定)",
-    ),
-    "reconsideration": (
-        "reconsiderations",
-        "recordReconsideration",
-        "Record a reconsideration vote (复议)",
-    ),
-    "publicity_notice": (
-        "publicity-notice",
-        "recordPublicityNotice",
-        "Publish the pre-appointment notice (任前公示)",
-    ),
-    "objection": ("objections", "recordObjection", "Record an objection (公示反映)"),
-    "appointment": ("appointments", "recordAppointment", "Record an appointment (任职)"),
-    "probation_assessment": (
-        "probation-assessments",
-        "recordProbationAssessment",
-        "Record the probation assessment (试用期考核)",
-    ),
+FACT_TITLES: dict[str, tuple[str, str]] = {
+    # kind: (operationId noun, summary)
+    "scope_amendment": ("ScopeAmendment", "amendment of the recommendation scope (REC-SCOPE)"),
+    "recommendation_round": ("RecommendationRound", "democratic recommendation round (民主推荐)"),
+    "competitive_scores": ("CompetitiveScores", "competitive selection scores (竞争上岗成绩)"),
+    "exception_approval": ("ExceptionApproval", "upper approval of an exception (破格/越级审批)"),
+    "target_decision": ("TargetDecision", "decision fixing the inspection targets (确定考察对象)"),
+    "inspection_notice": ("InspectionNotice", "inspection notice (考察预告)"),
+    "inspection_team": ("InspectionTeam", "inspection team (考察组)"),
+    "inspection_report": ("InspectionReport", "target's inspection report (考察材料, 凡提四必)"),
+    "proposal": ("Proposal", "proposal of candidates for the decision (拟任人选)"),
+    "consultation": ("Consultation", "consultation (酝酿)"),
+    "decision_meeting": ("DecisionMeeting", "decision meeting (讨论决定)"),
+    "reconsideration": ("Reconsideration", "reconsideration vote (复议)"),
+    "publicity_notice": ("PublicityNotice", "pre-appointment notice (任前公示)"),
+    "objection": ("Objection", "objection (公示反映)"),
+    "objection_finding": ("ObjectionFinding", "investigation finding of an objection (调查核实)"),
+    "appointment": ("Appointment", "appointment (任职)"),
+    "probation_assessment": ("ProbationAssessment", "probation assessment (试用期考核)"),
 }
 
 
-def _fact_endpoint(kind: str, model: type[StrictModel]) -> Callable[..., CaseOut]:
+def fact_out(fact: Fact, ld: svc_load.Loaded, privileged: bool) -> Any:
+    return dossier_svc.fact_view(fact, ld, privileged=privileged)
+
+
+def _record_endpoint(kind: str, model: type[FactIn]) -> Callable[..., Any]:
+    path = FACT_KINDS[kind].path
+
     def endpoint(
         case_id: uuid.UUID,
         uow: UowDep,
@@ -225,36 +198,94 @@ def _fact_endpoint(kind: str, model: type[StrictModel]) -> Callable[..., CaseOut
         clock: ClockDep,
         response: Response,
         body: Any = Body(),
-    ) -> CaseOut:
-        loaded, fact = svc.record_fact(uow, actor, clock, case_id, kind, body.model_dump())
-        response.headers["Location"] = f"/api/v1/cases/{case_id}#fact-{fact.id}"
-        _headers(response, loaded)
-        return to_out(loaded, actor)
+    ) -> Any:
+        data = body.model_dump(exclude={"supersedes", "correction_reason"})
+        ld, fact = svc_facts.record_fact(
+            uow,
+            actor,
+            clock,
+            case_id,
+            kind,
+            data,
+            supersedes=body.supersedes,
+            correction_reason=body.correction_reason,
+        )
+        response.headers["Location"] = f"/api/v1/cases/{case_id}/{path}/{fact.id}"
+        _headers(response, ld)
+        return fact_out(fact, ld, _privileged(actor))
 
     endpoint.__annotations__["body"] = model
     return endpoint
 
 
-for _kind, (_path, _op, _title) in FACT_PATHS.items():
-    _spec = svc.FACT_KINDS[_kind]
+def _list_endpoint(kind: str) -> Callable[..., Any]:
+    def endpoint(
+        case_id: uuid.UUID, uow: UowDep, actor: ActorDep, clock: ClockDep, response: Response
+    ) -> Any:
+        ld, found = svc_facts.listing(uow, actor, clock, case_id, kind)
+        no_store(response)
+        return [fact_out(x, ld, _privileged(actor)) for x in found]
+
+    return endpoint
+
+
+def _read_endpoint(kind: str) -> Callable[..., Any]:
+    def endpoint(
+        case_id: uuid.UUID,
+        fact_id: uuid.UUID,
+        uow: UowDep,
+        actor: ActorDep,
+        clock: ClockDep,
+        response: Response,
+    ) -> Any:
+        ld, fact = svc_facts.read(uow, actor, clock, case_id, kind, fact_id)
+        no_store(response)
+        return fact_out(fact, ld, _privileged(actor))
+
+    return endpoint
+
+
+for _kind, (_noun, _title) in FACT_TITLES.items():
+    _spec = FACT_KINDS[_kind]
+    _out = FACT_OUT[_kind]
     router.add_api_route(
-        f"/{{case_id}}/{_path}",
-        _fact_endpoint(_kind, FACT_BODIES[_kind]),
+        f"/{{case_id}}/{_spec.path}",
+        _record_endpoint(_kind, FACT_BODIES[_kind]),
         methods=["POST"],
         status_code=status.HTTP_201_CREATED,
-        operation_id=_op,
-        summary=_title,
+        operation_id=f"record{_noun}",
+        summary=f"Record a {_title}",
         description=(FACT_BODIES[_kind].__doc__ or "")
         + f"\n\nRecorded in stage(s): {', '.join(sorted(_spec.stages))}; otherwise 409. "
-        f"Rules: {', '.join(_spec.rules)}.",
-        response_model=CaseOut,
+        f"Rules: {', '.join(_spec.rules)}. Answers the fact itself, with `Location` of its own "
+        "URL. To correct a fact, post a new one with `supersedes` and `correction_reason`.",
+        response_model=_out,
+        responses={201: {"headers": {"Location": {"schema": {"type": "string"}}}}},
+    )
+    router.add_api_route(
+        f"/{{case_id}}/{_spec.path}",
+        _list_endpoint(_kind),
+        methods=["GET"],
+        operation_id=f"list{_noun}s",
+        summary=f"List every {_title} of the case, superseded ones flagged",
+        response_model=list[_out],  # type: ignore[valid-type]
+    )
+    router.add_api_route(
+        f"/{{case_id}}/{_spec.path}/{{fact_id}}",
+        _read_endpoint(_kind),
+        methods=["GET"],
+        operation_id=f"get{_noun}",
+        summary=f"Read one {_title}",
+        response_model=_out,
     )
 
 
 @router.post(
     "/{case_id}/objections/{objection_id}/finding",
-    operation_id="recordObjectionFinding",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="recordObjectionFindingFor",
     summary="Record the investigation finding of an objection (调查核实)",
+    response_model=FACT_OUT["objection_finding"],
 )
 def record_finding(
     case_id: uuid.UUID,
@@ -264,11 +295,26 @@ def record_finding(
     actor: ActorDep,
     clock: ClockDep,
     response: Response,
-) -> CaseOut:
-    """appoint / postpone / not_appoint (PUB-OBJECTIONS)."""
-    loaded = svc.record_finding(uow, actor, clock, case_id, objection_id, body.model_dump())
-    _headers(response, loaded)
-    return to_out(loaded, actor)
+) -> Any:
+    """appoint / postpone / not_appoint (PUB-OBJECTIONS); the same as POST
+    .../objection-findings with this objection_id."""
+    data = {
+        "objection_id": objection_id,
+        **body.model_dump(exclude={"supersedes", "correction_reason"}),
+    }
+    ld, fact = svc_facts.record_fact(
+        uow,
+        actor,
+        clock,
+        case_id,
+        "objection_finding",
+        data,
+        supersedes=body.supersedes,
+        correction_reason=body.correction_reason,
+    )
+    response.headers["Location"] = f"/api/v1/cases/{case_id}/objection-findings/{fact.id}"
+    _headers(response, ld)
+    return fact_out(fact, ld, _privileged(actor))
 
 
 @router.post(
@@ -291,7 +337,7 @@ def transition_case(
     """The stage changes only here. A refusal is a 422 problem listing every failing rule; an
     action not offered from the current stage is a 409 with `allowed_actions`. If-Match is
     required unless `validate_only=true`."""
-    outcome = svc.transition(
+    outcome = svc_transition.transition(
         uow, actor, clock, case_id, body.action, body.reason, if_match, validate_only
     )
     _headers(response, outcome.loaded)
@@ -302,7 +348,7 @@ def transition_case(
             to_stage=outcome.to_stage,
             enabled=not outcome.violations,
             violations=[
-                {"rule": v.rule, "article": v.article, "detail": v.detail, "subject": v.subject}
+                ViolationOut(rule=v.rule, article=v.article, detail=v.detail, subject=v.subject)
                 for v in outcome.violations
             ],
         )

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
 from app.api.deps import ActorDep
 from app.api.responses import PROBLEMS
-from app.domain import workflow
+from app.api.schemas.workflow import RuleOut, WorkflowOut
 from app.domain.rules import RULES
+from app.domain.workflow import describe as workflow
 
 router = APIRouter(prefix="/api/v1", tags=["workflow"], responses=PROBLEMS)
 
 
-@router.get("/workflow", operation_id="getWorkflow", summary="Stages, actions and their rules")
-def get_workflow(actor: ActorDep) -> dict[str, Any]:
-    """Generated from the same transition table that drives the state machine."""
-    return workflow.describe()
+@router.get(
+    "/workflow",
+    operation_id="getWorkflow",
+    summary="Stages, actions and their rules",
+    response_model_by_alias=True,
+)
+def get_workflow(actor: ActorDep) -> WorkflowOut:
+    """Generated from the same action table that builds the state machine."""
+    return WorkflowOut.model_validate(workflow.describe())
 
 
 @router.get(
@@ -33,9 +37,9 @@ def get_diagram(actor: ActorDep) -> str:
 
 
 @router.get("/rules", operation_id="listRules", summary="The rule book (ids, sources)")
-def list_rules(actor: ActorDep) -> list[dict[str, Any]]:
+def list_rules(actor: ActorDep) -> list[RuleOut]:
     """Every rule id the service cites in refusals, with its stage, text and source article."""
     return [
-        {"id": r.id, "stage": r.stage, "text": r.text, "source": r.source, "policy": r.policy}
+        RuleOut(id=r.id, stage=r.stage, text=r.text, source=r.source, policy=r.policy)
         for r in RULES.values()
     ]

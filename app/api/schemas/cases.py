@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import Field, model_validator
 
-from app.api.problems import AllowedActionOut
+from app.api.problems import AllowedActionOut, ViolationOut
 from app.api.schemas.common import LongText, OutModel, ShortText, StrictModel, Text
+from app.domain import facts as f
 from app.domain.enums import FillMethod, SelectionMethod
 
 Required = Annotated[str, Text(2000, 1)]
@@ -88,6 +89,25 @@ class TransitionIn(StrictModel):
 # --- facts ------------------------------------------------------------------------------------
 
 
+class FactIn(StrictModel):
+    """Every fact body may correct an earlier fact of its kind: it then supersedes it."""
+
+    supersedes: uuid.UUID | None = Field(
+        default=None,
+        description="Id of the fact of this kind that this one corrects (facts are immutable)",
+    )
+    correction_reason: Annotated[str, Text(2000)] | None = Field(
+        default=None, description="Why the earlier fact is corrected; required with supersedes"
+    )
+
+
+class ScopeAmendmentIn(FactIn):
+    """Amend the recommendation scope fixed by the motion (参加推荐人员范围, REC-SCOPE)."""
+
+    recommendation_scope: int = Field(ge=1, le=100_000)
+    reason: Required
+
+
 class VoteResult(StrictModel):
     candidate_id: uuid.UUID
     votes_for: Count
@@ -95,15 +115,15 @@ class VoteResult(StrictModel):
     votes_abstain: Count = 0
 
 
-class RecommendationRoundIn(StrictModel):
+class RecommendationRoundIn(FactIn):
     """A democratic recommendation round (民主推荐): talk-research 谈话调研推荐 or meeting 会议推荐.
 
-    Tallied separately by kind (REC-SEPARATE-TALLY); counts only with participants >= 2/3 of
-    the scope (REC-PARTICIPATION); usable 1 year and for its position (REC-VALIDITY)."""
+    Tallied separately by kind (REC-SEPARATE-TALLY); counted against the scope fixed by the
+    motion, never a number in the round (REC-SCOPE), only with participants >= 2/3 of it
+    (REC-PARTICIPATION); usable 1 year and for its position (REC-VALIDITY)."""
 
     kind: Literal["talk", "meeting"]
     held_on: date
-    scope_size: int = Field(ge=1, le=1_000_000)
     participants: Count
     position_id: uuid.UUID | None = Field(
         default=None, description="Position the round was directed at (default: this case's)"
@@ -138,13 +158,13 @@ class ScoreIn(StrictModel):
         return self
 
 
-class CompetitiveScoresIn(StrictModel):
+class CompetitiveScoresIn(FactIn):
     """Competitive selection scores (竞争上岗: 笔试、面试、民主测评), COMP-SCORE."""
 
     scores: list[ScoreIn] = Field(min_length=1, max_length=500)
 
 
-class ExceptionApprovalIn(StrictModel):
+class ExceptionApprovalIn(FactIn):
     """Written approval of the upper organisation department for an exceptional promotion
     (破格/越级, EXC-APPROVAL)."""
 
@@ -156,7 +176,7 @@ class ExceptionApprovalIn(StrictModel):
     reason: Required
 
 
-class TargetDecisionIn(StrictModel):
+class TargetDecisionIn(FactIn):
     """The collective decision that fixes the inspection targets (确定考察对象, REC-NOT-VOTES)."""
 
     decided_by: Annotated[str, Text(200, 1)] = Field(examples=["部务会"])
@@ -168,7 +188,7 @@ class TargetDecisionIn(StrictModel):
     )
 
 
-class InspectionNoticeIn(StrictModel):
+class InspectionNoticeIn(FactIn):
     """考察预告 (INS-NOTICE)."""
 
     candidate_ids: Ids = Field(default_factory=list, description="Default: every target")
@@ -183,11 +203,12 @@ class InspectionNoticeIn(StrictModel):
 class TeamMember(StrictModel):
     name: Annotated[str, Text(100, 1)]
     unit: ShortText = ""
+    leader: bool = Field(default=False, description="Team leader (组长, ACC-TRACE)")
     related_candidate_ids: Ids = Field(default_factory=list)
     recused: bool = False
 
 
-class InspectionTeamIn(StrictModel):
+class InspectionTeamIn(FactIn):
     """The inspection team (考察组): at least 2 members; related members recuse (INS-TEAM)."""
 
     members: list[TeamMember] = Field(min_length=1, max_length=50)
@@ -209,7 +230,7 @@ class IntegrityConclusion(StrictModel):
     signed_on: date
 
 
-class InspectionReportIn(StrictModel):
+class InspectionReportIn(FactIn):
     """A target's inspection report (考察材料): 德能勤绩廉, shortcomings, results (INS-REPORT)."""
 
     candidate_id: uuid.UUID
@@ -228,7 +249,7 @@ class InspectionReportIn(StrictModel):
     previous_unit: ShortText = ""
 
 
-class ProposalIn(StrictModel):
+class ProposalIn(FactIn):
     """Candidates put forward for the decision (拟任人选)."""
 
     candidate_ids: Ids
@@ -237,7 +258,7 @@ class ProposalIn(StrictModel):
     )
 
 
-class ConsultationIn(StrictModel):
+class ConsultationIn(FactIn):
     """Deliberation (酝酿, DEL-CONSULT): no answer within a month counts as consent."""
 
     party: Literal["leaders", "united_front", "co_managing"]
@@ -265,26 +286,35 @@ class BallotResult(StrictModel):
     votes_abstain: Count = 0
 
 
-class Recusal(StrictModel):
-    name: Annotated[str, Text(100, 1)]
-    candidate_id: uuid.UUID | None = None
+class RecusalIn(StrictModel):
+    """A roster member who withdraws for one candidate (DEC-RECUSAL)."""
+
+    member_id: uuid.UUID = Field(description="Roster member id of the decision body")
+    candidate_id: uuid.UUID
     relation: ShortText = ""
 
 
-class DecisionMeetingIn(StrictModel):
+class FullCommitteeOpinionsIn(StrictModel):
+    """Urgent case of a full-committee post decided by the standing committee."""
+
+    full_committee_id: uuid.UUID
+    solicited_on: date
+    summary: Required
+    urgent_reason: Required
+
+
+class DecisionMeetingIn(FactIn):
     """The committee meeting (讨论决定): tallies only, never who voted how (DEC-SECRET-BALLOT).
 
-    DEC-QUORUM: present >= 2/3 of members_expected. DEC-MAJORITY: votes_for > half of
-    members_expected (not of those present)."""
+    Who should attend is the roster of `body_id` on the meeting day (DEC-ROSTER); attendance
+    and recusals name roster members. DEC-QUORUM: present >= 2/3 of the roster. DEC-MAJORITY:
+    votes_for > half of the roster (not of those present)."""
 
+    body_id: uuid.UUID = Field(description="The decision body (常委会, 党组, 全委会 ...)")
     held_at: datetime
     place: Annotated[str, Text(200, 1)]
-    members_expected: int = Field(ge=1, le=1000, description="应到会成员")
-    members_present: int = Field(ge=0, le=1000, description="实到会成员")
-    member_candidate_ids: Ids = Field(
-        default_factory=list, description="Members who are themselves candidates (must recuse)"
-    )
-    recusals: list[Recusal] = Field(default_factory=list, max_length=100)
+    attendee_ids: Ids = Field(description="Roster members present (实到会成员)")
+    recusals: list[RecusalIn] = Field(default_factory=list, max_length=100)
     voting_method: Literal["secret_ballot", "show_of_hands", "oral"] = "secret_ballot"
     host: Annotated[str, Text(100, 1)]
     recorder: Annotated[str, Text(100, 1)]
@@ -293,18 +323,24 @@ class DecisionMeetingIn(StrictModel):
     discussion: Required
     decision: Required
     results: list[BallotResult] = Field(min_length=1, max_length=100)
+    full_committee_opinions: FullCommitteeOpinionsIn | None = Field(
+        default=None,
+        description="DEC-FULL-COMMITTEE: when urgent, the standing committee decides a "
+        "full-committee post after soliciting the full committee members' opinions",
+    )
 
 
-class ReconsiderationIn(StrictModel):
-    """A vote to reopen the decision (复议, DEC-RECONSIDER: more than half of all members)."""
+class ReconsiderationIn(FactIn):
+    """A vote to reopen the decision (复议, DEC-RECONSIDER): more than half of all members of
+    the deciding body's roster on that day."""
 
     held_on: date
-    members_expected: int = Field(ge=1, le=1000)
+    attendee_ids: Ids
     votes_for: Count
     reason: Required
 
 
-class PublicityNoticeIn(StrictModel):
+class PublicityNoticeIn(FactIn):
     """The pre-appointment notice (任前公示). The end is computed (PUB-DURATION)."""
 
     start_date: date
@@ -317,7 +353,7 @@ class PublicityNoticeIn(StrictModel):
     )
 
 
-class ObjectionIn(StrictModel):
+class ObjectionIn(FactIn):
     """An objection (反映) during publicity (PUB-OBJECTIONS)."""
 
     candidate_id: uuid.UUID | None = None
@@ -328,11 +364,17 @@ class ObjectionIn(StrictModel):
     )
 
 
-class FindingIn(StrictModel):
+class FindingIn(FactIn):
+    """The investigation finding of an objection (调查核实, PUB-OBJECTIONS)."""
+
     finding: Literal["appoint", "postpone", "not_appoint"]
     investigation: Required
     investigated_by: Annotated[str, Text(200, 1)]
     concluded_on: date
+
+
+class ObjectionFindingIn(FindingIn):
+    objection_id: uuid.UUID
 
 
 class Talk(StrictModel):
@@ -341,7 +383,7 @@ class Talk(StrictModel):
     summary: Annotated[str, Text(4000)] = ""
 
 
-class AppointmentIn(StrictModel):
+class AppointmentIn(FactIn):
     """The appointment (任职, APP-FORM): form, appointment talk (任职谈话), date."""
 
     candidate_id: uuid.UUID
@@ -351,7 +393,7 @@ class AppointmentIn(StrictModel):
     talk: Talk
 
 
-class ProbationAssessmentIn(StrictModel):
+class ProbationAssessmentIn(FactIn):
     """Assessment at the end of probation (试用期满考核, PROB-OUTCOME)."""
 
     candidate_id: uuid.UUID
@@ -360,7 +402,9 @@ class ProbationAssessmentIn(StrictModel):
     summary: Required
 
 
-FACT_BODIES: dict[str, type[StrictModel]] = {
+FACT_BODIES: dict[str, type[FactIn]] = {
+    "scope_amendment": ScopeAmendmentIn,
+    "objection_finding": ObjectionFindingIn,
     "recommendation_round": RecommendationRoundIn,
     "competitive_scores": CompetitiveScoresIn,
     "exception_approval": ExceptionApprovalIn,
@@ -381,14 +425,63 @@ FACT_BODIES: dict[str, type[StrictModel]] = {
 # --- output -----------------------------------------------------------------------------------
 
 
-class FactOut(OutModel):
+V = TypeVar("V")
+
+
+class FactOut(OutModel, Generic[V]):
+    """A recorded fact: immutable; a correction is a new fact that supersedes it."""
+
     id: uuid.UUID
+    case_id: uuid.UUID
     kind: str
-    stage: str
+    seq: int = Field(description="Order of recording within the case")
+    stage: str = Field(description="The stage it was recorded in")
     candidate_id: uuid.UUID | None
-    status: str | None
-    data: dict[str, Any]
-    created_at: datetime
+    recorded_at: datetime
+    current: bool = Field(description="False once a later fact supersedes it")
+    supersedes: uuid.UUID | None
+    superseded_by: uuid.UUID | None
+    correction_reason: str | None
+    status: str | None = Field(
+        default=None, description="Objections only: open / noted / appoint / postpone / not_appoint"
+    )
+    data: V
+
+
+class CaseFactsOut(OutModel):
+    """Every fact of the case by kind, in recording order (superseded ones flagged)."""
+
+    scope_amendment: list[FactOut[f.ScopeAmendment]] = Field(default_factory=list)
+    recommendation_round: list[FactOut[f.RecommendationRound]] = Field(default_factory=list)
+    competitive_scores: list[FactOut[f.CompetitiveScores]] = Field(default_factory=list)
+    exception_approval: list[FactOut[f.ExceptionApproval]] = Field(default_factory=list)
+    target_decision: list[FactOut[f.TargetDecision]] = Field(default_factory=list)
+    inspection_notice: list[FactOut[f.InspectionNotice]] = Field(default_factory=list)
+    inspection_team: list[FactOut[f.InspectionTeam]] = Field(default_factory=list)
+    inspection_report: list[FactOut[f.InspectionReport]] = Field(default_factory=list)
+    proposal: list[FactOut[f.Proposal]] = Field(default_factory=list)
+    consultation: list[FactOut[f.Consultation]] = Field(default_factory=list)
+    decision_meeting: list[FactOut[f.DecisionMeeting]] = Field(default_factory=list)
+    reconsideration: list[FactOut[f.Reconsideration]] = Field(default_factory=list)
+    publicity_notice: list[FactOut[f.PublicityNotice]] = Field(default_factory=list)
+    objection: list[FactOut[f.Objection]] = Field(default_factory=list)
+    objection_finding: list[FactOut[f.ObjectionFinding]] = Field(default_factory=list)
+    appointment: list[FactOut[f.Appointment]] = Field(default_factory=list)
+    probation_assessment: list[FactOut[f.ProbationAssessment]] = Field(default_factory=list)
+
+
+FACT_OUT: dict[str, type[FactOut[Any]]] = {
+    name: CaseFactsOut.model_fields[name].annotation.__args__[0]  # type: ignore[union-attr]
+    for name in CaseFactsOut.model_fields
+}
+
+
+class TallyOut(OutModel):
+    candidate_id: uuid.UUID
+    votes_for: int
+    votes_against: int
+    votes_abstain: int
+    participants: int
 
 
 class CaseCandidateOut(OutModel):
@@ -433,10 +526,16 @@ class CaseOut(OutModel):
     policy: PolicyRef
     motion: dict[str, Any]
     candidates: list[CaseCandidateOut]
-    recommendation_tallies: dict[str, list[dict[str, Any]]] = Field(
+    recommendation_tallies: dict[Literal["talk", "meeting"], list[TallyOut]] = Field(
         description="Counted rounds' votes, per kind, never mixed (REC-SEPARATE-TALLY)"
     )
-    facts: dict[str, list[FactOut]]
+    in_post: list[uuid.UUID] = Field(
+        description="Candidates this case appointed who still hold the post"
+    )
+    stage_entered: dict[str, datetime] = Field(
+        description="When the current pass entered each stage (CASE-TIMELINE)"
+    )
+    facts: CaseFactsOut
     publicity: PublicityWindowOut | None
     closes_at: datetime | None
     closed_reason: str | None
@@ -467,7 +566,7 @@ class ValidationOut(OutModel):
     from_stage: str
     to_stage: str
     enabled: bool
-    violations: list[dict[str, Any]]
+    violations: list[ViolationOut]
 
 
 class RecordEntryOut(OutModel):

@@ -1,0 +1,172 @@
+"""Every query of the case core. Nothing here commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from app.db.models import (
+    Candidate,
+    CaseCandidate,
+    CaseFact,
+    MisconductRecord,
+    Position,
+    PositionOccupant,
+    ReservePoolEntry,
+    SelectionCase,
+    SelectionPolicy,
+)
+
+
+def case(
+    session: Session, case_id: uuid.UUID, *, lock: bool, postgres: bool
+) -> SelectionCase | None:
+    """A case; for change, SELECT ... FOR UPDATE on PostgreSQL (SQLite holds the write lock
+    from BEGIN IMMEDIATE already)."""
+    stmt = select(SelectionCase).where(SelectionCase.id == case_id)
+    if lock and postgres:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).first()
+
+
+def position_and_policy(session: Session, c: SelectionCase) -> tuple[Position, SelectionPolicy]:
+    position = session.get(Position, c.position_id)
+    policy = session.get(SelectionPolicy, c.policy_id)
+    assert position is not None
+    assert policy is not None
+    return position, policy
+
+
+def members(session: Session, case_id: uuid.UUID) -> list[tuple[CaseCandidate, Candidate]]:
+    rows = session.execute(
+        select(CaseCandidate, Candidate)
+        .join(Candidate, Candidate.id == CaseCandidate.candidate_id)
+        .where(CaseCandidate.case_id == case_id)
+        .order_by(CaseCandidate.added_at, CaseCandidate.id)
+    ).all()
+    return [(cc, c) for cc, c in rows]
+
+
+def facts(session: Session, case_id: uuid.UUID, kind: str | None = None) -> list[CaseFact]:
+    stmt = select(CaseFact).where(CaseFact.case_id == case_id)
+    if kind is not None:
+        stmt = stmt.where(CaseFact.kind == kind)
+    return list(session.scalars(stmt.order_by(CaseFact.seq)))
+
+
+def next_fact_seq(session: Session, case_id: uuid.UUID) -> int:
+    """Facts are ordered by this, never by time (many facts share a timestamp)."""
+    last = session.scalar(select(func.max(CaseFact.seq)).where(CaseFact.case_id == case_id))
+    return int(last or 0) + 1
+
+
+def in_pool(session: Session, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    return set(
+        session.scalars(
+            select(ReservePoolEntry.candidate_id).where(
+                ReservePoolEntry.candidate_id.in_(ids), ReservePoolEntry.removed_at.is_(None)
+            )
+        )
+    )
+
+
+def misconduct(
+    session: Session, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[MisconductRecord]]:
+    out: dict[uuid.UUID, list[MisconductRecord]] = {i: [] for i in ids}
+    for m in session.scalars(
+        select(MisconductRecord).where(MisconductRecord.candidate_id.in_(ids))
+    ):
+        out[m.candidate_id].append(m)
+    return out
+
+
+def occupied(session: Session, position_id: uuid.UUID) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(PositionOccupant)
+            .where(PositionOccupant.position_id == position_id, PositionOccupant.until.is_(None))
+        )
+        or 0
+    )
+
+
+def open_tenures(
+    session: Session, case_id: uuid.UUID, candidate_id: uuid.UUID
+) -> list[PositionOccupant]:
+    return list(
+        session.scalars(
+            select(PositionOccupant).where(
+                PositionOccupant.case_id == case_id,
+                PositionOccupant.candidate_id == candidate_id,
+                PositionOccupant.until.is_(None),
+            )
+        )
+    )
+
+
+def cases_of_candidate(
+    session: Session, candidate_id: uuid.UUID, stages: frozenset[str]
+) -> list[uuid.UUID]:
+    return list(
+        session.scalars(
+            select(SelectionCase.id)
+            .join(CaseCandidate, CaseCandidate.case_id == SelectionCase.id)
+            .where(CaseCandidate.candidate_id == candidate_id, SelectionCase.stage.in_(stages))
+            .order_by(SelectionCase.created_at, SelectionCase.id)
+        )
+    )
+
+
+def member_row(
+    session: Session, case_id: uuid.UUID, candidate_id: uuid.UUID
+) -> CaseCandidate | None:
+    return session.scalars(
+        select(CaseCandidate).where(
+            CaseCandidate.case_id == case_id, CaseCandidate.candidate_id == candidate_id
+        )
+    ).first()
+
+
+def known_candidates(session: Session, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    return set(session.scalars(select(Candidate.id).where(Candidate.id.in_(ids))))
+
+
+def list_stmt(
+    *,
+    stage: str | None,
+    position_id: uuid.UUID | None,
+    candidate_id: uuid.UUID | None,
+    method: str | None,
+    updated_after: datetime | None,
+    due_at: datetime | None,
+    due_stages: Sequence[str],
+) -> Select[Any]:
+    stmt = select(SelectionCase)
+    if stage:
+        stmt = stmt.where(SelectionCase.stage == stage)
+    if position_id:
+        stmt = stmt.where(SelectionCase.position_id == position_id)
+    if method:
+        stmt = stmt.where(SelectionCase.method == method)
+    if updated_after:
+        stmt = stmt.where(SelectionCase.updated_at > updated_after)
+    if candidate_id:
+        stmt = stmt.where(
+            SelectionCase.id.in_(
+                select(CaseCandidate.case_id).where(CaseCandidate.candidate_id == candidate_id)
+            )
+        )
+    if due_at is not None:
+        stmt = stmt.where(
+            SelectionCase.closes_at.is_not(None),
+            SelectionCase.closes_at <= due_at,
+            SelectionCase.stage.in_(due_stages),
+        )
+    return stmt
