@@ -12,6 +12,7 @@ from app.api.auth_first import RequireBearer
 from app.api.idempotency import Idempotency
 from app.api.limits import BodySizeLimit
 from app.api.problems import Problem, install_problem_handlers
+from app.api.admission import Admission
 from app.api.routers import health
 from app.api.routers import routers as api_routers
 from app.db.engine import make_engine, make_session_factory
@@ -68,6 +69,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         max_bytes=settings.max_body_bytes,
         # A multipart upload carries one attachment plus its form envelope.
         upload_max_bytes=settings.attachment_max_bytes + 64 * 1024,
+    )
+    # Outermost: a request that cannot be admitted costs nothing further.
+    app.add_middleware(
+        Admission,
+        limit=settings.max_inflight,
+        queue=settings.max_queue,
+        wait_seconds=settings.queue_wait_seconds,
     )
     app.include_router(health.router)
     for router in api_routers(settings):

@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     # Public objection intake (PUB-OBJECTIONS): requests per client address per minute.
     public_objection_rate: str = "5/minute"
     log_sql: bool = False
+    # Admission control (app/api/admission.py): requests in the service at once (keep it below
+    # the worker thread pool of 40), how many may wait for a slot, and for how long before a
+    # quick 503 with Retry-After.
+    max_inflight: int = Field(default=16, ge=1, le=36)
+    max_queue: int = Field(default=200, ge=0)
+    queue_wait_seconds: float = Field(default=2.0, gt=0, le=30)
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:

@@ -33,7 +33,9 @@ async def get_clock(request: Request) -> Clock:
 
 
 def get_uow(request: Request) -> Iterator[UnitOfWork]:
-    uow = UnitOfWork(request.app.state.session_factory)
+    # Safe methods only read: they never take SQLite's write lock.
+    read_only = request.method in {"GET", "HEAD"}
+    uow = UnitOfWork(request.app.state.session_factory, read_only=read_only)
     try:
         yield uow
     finally:

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -209,6 +210,19 @@ def install_problem_handlers(app: FastAPI) -> None:
             "busy",
             "Try again",
             "the database is busy",
+            request,
+            headers={"Retry-After": "1"},
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool(request: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every connection stayed busy past the pool timeout: overload, not a fault.
+        log.warning("database pool timeout on %s", request.url.path)
+        return problem_response(
+            503,
+            "busy",
+            "Try again",
+            "no database connection became free in time",
             request,
             headers={"Retry-After": "1"},
         )

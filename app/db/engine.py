@@ -9,6 +9,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 
+# Execution option a read-only unit of work sets on its connection.
+READ_ONLY = "cadre_read_only"
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite") and (url in {"sqlite://", "sqlite:///:memory:"}):
         # In-memory: one shared connection, or every checkout would see an empty database.
@@ -26,7 +30,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=1,
             max_overflow=0,
-            pool_timeout=60,
+            pool_timeout=10,
         )
         _configure_sqlite(engine)
         return engine
@@ -35,6 +39,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         echo=echo,
         pool_size=10,
         max_overflow=10,
+        pool_timeout=10,
         pool_pre_ping=True,
         connect_args={"options": "-c lock_timeout=10000 -c statement_timeout=30000"},
     )
@@ -56,7 +61,11 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # A deferred transaction that reads then writes fails at once with "database is
         # locked"; IMMEDIATE takes the write lock up front and waits on busy_timeout instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reads (READ_ONLY) take a plain deferred BEGIN: in WAL they never block a writer.
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -6,11 +6,16 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.db.engine import READ_ONLY
+
 
 class UnitOfWork:
-    def __init__(self, factory: sessionmaker[Session]) -> None:
+    def __init__(self, factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._factory = factory
         self.session: Session = factory()
+        if read_only:
+            # SQLite: a deferred BEGIN, so that reads never take the write lock.
+            self.session.connection(execution_options={READ_ONLY: True})
 
     @property
     def is_postgres(self) -> bool:

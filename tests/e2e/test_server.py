@@ -123,3 +123,46 @@ def test_body_over_the_limit_is_413(live_server: LiveServer, chunked: bool) -> N
     problem: dict[str, Any] = r.json()
     assert problem["status"] == 413
     assert problem["type"].endswith("/too-large")
+
+
+@pytest.mark.parametrize("burst", [100, 400])
+def test_a_burst_is_served_or_shed_quickly_never_a_5xx(live_server: LiveServer, burst: int) -> None:
+    """`burst` simultaneous requests (reads and writes): every one is answered, each 2xx or a
+    503 with Retry-After, and none waits longer than the shedding deadline plus the work."""
+    import asyncio
+    import time
+
+    org = live_server.token("org_department")
+
+    async def fire() -> list[tuple[int, float, str | None]]:
+        limits = httpx.Limits(max_connections=burst, max_keepalive_connections=0)
+        async with httpx.AsyncClient(
+            base_url=live_server.base_url,
+            headers=live_server.headers(org),
+            limits=limits,
+            timeout=60,
+        ) as http:
+            start = asyncio.Event()
+
+            async def one(i: int) -> tuple[int, float, str | None]:
+                await start.wait()
+                t0 = time.monotonic()
+                if i % 4 == 0:
+                    r = await http.post("/api/v1/candidates", json=candidate_body())
+                else:
+                    r = await http.get("/api/v1/candidates", params={"limit": 5})
+                return r.status_code, time.monotonic() - t0, r.headers.get("retry-after")
+
+            tasks = [asyncio.create_task(one(i)) for i in range(burst)]
+            await asyncio.sleep(0.05)
+            start.set()
+            return await asyncio.gather(*tasks)
+
+    results = asyncio.run(fire())
+    statuses = Counter(s for s, _, _ in results)
+    assert set(statuses) <= {200, 201, 503}, dict(statuses)
+    assert statuses[200] + statuses[201] > 0
+    assert all(ra is not None for s, _, ra in results if s == 503)
+    slowest = max(d for _, d, _ in results)
+    assert slowest < 20, f"slowest answer took {slowest:.1f} s ({dict(statuses)})"
+    assert "Traceback" not in live_server.log()
