@@ -8,11 +8,11 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.api.admission import Admission
 from app.api.auth_first import RequireBearer
 from app.api.idempotency import Idempotency
 from app.api.limits import BodySizeLimit
 from app.api.problems import Problem, install_problem_handlers
-from app.api.admission import Admission
 from app.api.routers import health
 from app.api.routers import routers as api_routers
 from app.db.engine import make_engine, make_session_factory

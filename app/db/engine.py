@@ -8,7 +8,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
-
 # Execution option a read-only unit of work sets on its connection.
 READ_ONLY = "cadre_read_only"
 
