@@ -14,7 +14,16 @@ from typing import TypeVar
 
 from app.domain.calendar import CHINA_TZ
 from app.domain.enums import FillMethod, SelectionMethod
-from app.domain.facts import Fact, FactValue, Objection, ObjectionFinding
+from app.domain.facts import (
+    Appointment,
+    DecisionMeeting,
+    Fact,
+    FactValue,
+    Objection,
+    ObjectionFinding,
+    PublicityNotice,
+    Reconsideration,
+)
 from app.domain.policy import PolicyParams
 from app.domain.qualification import CandidateProfile, ExceptionApprovals, TargetPost
 from app.domain.workflow.stages import Standing
@@ -37,6 +46,26 @@ class Member:
 
 
 @dataclass(frozen=True)
+class StageEntry:
+    """When the current pass entered a stage, and how many facts the case had then."""
+
+    at: datetime
+    seq: int
+
+
+# Facts that belong to one pass of their stage: after a reconsideration (复议) the case goes
+# back to the decision, and the old meeting, notice, objections and appointments no longer count.
+PASS_SCOPED: dict[type[FactValue], str] = {
+    DecisionMeeting: "decision",
+    Reconsideration: "publicity",
+    PublicityNotice: "publicity",
+    Objection: "publicity",
+    ObjectionFinding: "publicity",
+    Appointment: "publicity",
+}
+
+
+@dataclass(frozen=True)
 class CaseSnapshot:
     case_id: str
     stage: str
@@ -54,7 +83,7 @@ class CaseSnapshot:
     members: tuple[Member, ...]
     facts: tuple[Fact, ...]  # every fact in recording order, superseded ones included
     created_at: datetime
-    stage_entered: Mapping[str, datetime]  # stage -> when the current pass entered it
+    stage_entered: Mapping[str, StageEntry]  # stage -> when the current pass entered it
 
     @property
     def today(self) -> date:
@@ -62,8 +91,17 @@ class CaseSnapshot:
 
     def entered_on(self, stage: str) -> date:
         """China-time day on which the current pass entered `stage` (the case start if never)."""
-        at = self.stage_entered.get(stage, self.created_at)
+        entry = self.stage_entered.get(stage)
+        at = entry.at if entry else self.created_at
         return at.astimezone(CHINA_TZ).date()
+
+    def in_pass(self, fact: Fact) -> bool:
+        """Not superseded, and recorded in the current pass of its stage when that matters."""
+        if not fact.current:
+            return False
+        anchor = PASS_SCOPED.get(type(fact.value))
+        entry = self.stage_entered.get(anchor) if anchor else None
+        return entry is None or fact.seq > entry.seq
 
     @property
     def recommendation_scope(self) -> int:
@@ -75,7 +113,7 @@ class CaseSnapshot:
 
     def current(self, kind: type[V]) -> list[tuple[Fact, V]]:
         """Current (not superseded) facts of a kind, in recording order, with typed values."""
-        return [(f, f.value) for f in self.facts if f.current and isinstance(f.value, kind)]
+        return [(f, f.value) for f in self.facts if isinstance(f.value, kind) and self.in_pass(f)]
 
     def values(self, kind: type[V]) -> list[V]:
         return [v for _, v in self.current(kind)]

@@ -131,7 +131,7 @@ def case_view(ld: Loaded, *, privileged: bool) -> dict[str, Any]:
         ]
         if case.stage in IN_POST_STAGES
         else [cc.candidate_id for cc, _ in ld.members if cc.standing == Standing.CONFIRMED.value],
-        "stage_entered": snap.stage_entered,
+        "stage_entered": {k: e.at for k, e in snap.stage_entered.items()},
         "recommendation_tallies": tallies(ld),
         "facts": dict(facts),
         "publicity": publicity,

@@ -435,6 +435,25 @@ def test_dec_reconsider_needs_more_than_half(d: Driver) -> None:
     assert d.case["stage"] == "decision"
 
 
+def test_after_reconsideration_the_old_meeting_and_notice_no_longer_count(d: Driver) -> None:
+    a = _in_publicity(d)
+    d.publicise("2026-03-30")
+    d.reconsider_vote(5)
+    d.act("reconsider", reason="新情况")
+    assert d.standing(a) == "proposed"
+    # The meeting before the reconsideration decided nothing for this pass.
+    assert d.act("approve", status=422)["rule"] == "DEC-QUORUM"
+    d.decide([a])
+    d.act("approve")
+    # Nor does the old notice: the window of this pass needs its own notice.
+    r = d.act("appoint", status=422)
+    assert ("PUB-DURATION", "no publicity notice is recorded") in {
+        (v["rule"], v["detail"]) for v in r["violations"]
+    }
+    d.publicise("2026-04-07")
+    assert d.case["publicity"]["start_date"] == "2026-04-07"
+
+
 # --- HEADCOUNT and probation -------------------------------------------------------------------
 
 

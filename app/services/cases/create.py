@@ -61,7 +61,7 @@ def create(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) ->
         places=data["places"],
         stage=Stage.motion.value,
         motion=jsonable(data["motion"]),
-        stage_entered={Stage.motion.value: now.isoformat()},
+        stage_entered={Stage.motion.value: {"at": now.isoformat(), "seq": 0}},
         created_by=actor.principal_id,
         created_at=now,
         updated_at=now,

@@ -66,10 +66,9 @@ def _superseding(
 
 def _unique(ld: Loaded, kind: FactKind, value: FactValue) -> None:
     """A second fact where one is allowed must supersede the first."""
-    current = [x for x in ld.facts if x.kind == kind.name and x.current]
+    current = [x for x in ld.facts if x.kind == kind.name and ld.snap.in_pass(x)]
     if kind.single:
-        entered = ld.snap.stage_entered.get(ld.case.stage)
-        if any(entered is None or x.recorded_at >= entered for x in current):
+        if current:
             raise Conflict(
                 f"a {kind.name} is already recorded; correct it with `supersedes`",
                 rule=kind.rules[0],

@@ -42,7 +42,7 @@ from app.domain.qualification import (
     TargetPost,
 )
 from app.domain.qualification import MisconductRecord as MisconductFact
-from app.domain.snapshot import CaseSnapshot, Member
+from app.domain.snapshot import CaseSnapshot, Member, StageEntry
 from app.domain.workflow import Standing
 from app.services import policies
 from app.services.cases import codec
@@ -168,9 +168,20 @@ def _approvals(facts: list[Fact], candidate_id: uuid.UUID) -> ExceptionApprovals
     )
 
 
+def _entry(stored: object) -> StageEntry:
+    if isinstance(stored, dict):
+        return StageEntry(at=datetime.fromisoformat(str(stored["at"])), seq=int(stored["seq"]))
+    return StageEntry(at=datetime.fromisoformat(str(stored)), seq=0)  # before facts had seqs
+
+
+def entry(at: datetime, facts: list[Fact]) -> dict[str, object]:
+    """What `stage_entered` stores for a stage entered now."""
+    return {"at": at.isoformat(), "seq": max((f.seq for f in facts), default=0)}
+
+
 def snapshot(ld: Loaded) -> CaseSnapshot:
     case, position = ld.case, ld.position
-    entered = {k: datetime.fromisoformat(str(v)) for k, v in (case.stage_entered or {}).items()}
+    entered = {k: _entry(v) for k, v in (case.stage_entered or {}).items()}
     return CaseSnapshot(
         case_id=str(case.id),
         stage=case.stage,

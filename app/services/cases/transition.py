@@ -14,7 +14,7 @@ from app.domain.workflow.actions import ActionSpec, actions_from
 from app.domain.workflow.machine import evaluate, fire, spec_for
 from app.services import audit
 from app.services.cases.apply import apply
-from app.services.cases.loading import Loaded, get, load
+from app.services.cases.loading import Loaded, entry, get, load
 from app.services.context import Actor, Clock
 from app.services.etag import require_match
 from app.services.retry import retry_transaction
@@ -55,7 +55,7 @@ def run(
     before, after = fire(case, spec.name, ld.snap, reason)
     effects = apply(uow, actor, role, ld, spec.effect(ld.snap, reason), now)
     if not spec.resumes:
-        case.stage_entered = {**(case.stage_entered or {}), after: now.isoformat()}
+        case.stage_entered = {**(case.stage_entered or {}), after: entry(now, ld.facts)}
     if after in _CLOSING:
         case.closed_reason = reason
     case.updated_at = now
