@@ -67,12 +67,11 @@ def _superseding(
 def _unique(ld: Loaded, kind: FactKind, value: FactValue) -> None:
     """A second fact where one is allowed must supersede the first."""
     current = [x for x in ld.facts if x.kind == kind.name and ld.snap.in_pass(x)]
-    if kind.single:
-        if current:
-            raise Conflict(
-                f"a {kind.name} is already recorded; correct it with `supersedes`",
-                rule=kind.rules[0],
-            )
+    if kind.single and current:
+        raise Conflict(
+            f"a {kind.name} is already recorded; correct it with `supersedes`",
+            rule=kind.rules[0],
+        )
     if kind.unique_by:
         key = getattr(value, kind.unique_by)
         if any(getattr(x.value, kind.unique_by) == key for x in current):
