@@ -8,6 +8,7 @@ from app.domain.facts import Appointment, ProbationAssessment
 from app.domain.guards.common import v
 from app.domain.guards.motion import headcount
 from app.domain.guards.publicity import appointable, objections, window
+from app.domain.guards.timeline import appointment_dates
 from app.domain.snapshot import CaseSnapshot
 from app.domain.workflow.stages import Standing
 
@@ -33,7 +34,11 @@ def appoint(snap: CaseSnapshot) -> list[Violation]:
     records = {str(a.candidate_id): a for a in snap.values(Appointment)}
     to_appoint = appointable(snap)
     for m in to_appoint:
-        out += appointment_form(snap, records.get(m.candidate_id), m.candidate_id)
+        record = records.get(m.candidate_id)
+        out += appointment_form(snap, record, m.candidate_id)
+        if record is not None:
+            # Dated after the window as it stands now (a corrected notice may have moved it).
+            out += appointment_dates(snap, record)
     return out + headcount(len(to_appoint), snap.free_places, "to appoint")
 
 

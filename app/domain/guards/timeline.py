@@ -82,7 +82,11 @@ def fact_dates(snap: CaseSnapshot, value: FactValue) -> list[Violation]:
             held = value.held_at.astimezone(CHINA_TZ)
             out = _span("held_at", held.date(), entered("decision"), today)
             if not out and value.held_at > snap.now:
-                out = [v("CASE-TIMELINE", f"held_at {value.held_at} is in the future")]
+                out = [v("CASE-TIMELINE", f"held_at {value.held_at.isoformat()} is in the future")]
+            o = value.full_committee_opinions
+            if o is not None:
+                started = (snap.created_at.astimezone(CHINA_TZ).date(), "the motion")
+                out += _span("solicited_on", o.solicited_on, started, (held.date(), "the meeting"))
             return out
         case Reconsideration():
             return _span("held_on", value.held_on, entered("publicity"), today)

@@ -123,7 +123,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                reason_rule="PUB-OBJECTIONS"),
     ActionSpec("appoint", (S.publicity,), S.appointed, _W,
                app_.appoint, fx.appoint,
-               ("PUB-DURATION", "PUB-OBJECTIONS", "APP-FORM", "HEADCOUNT"),
+               ("PUB-DURATION", "PUB-OBJECTIONS", "APP-FORM", "CASE-TIMELINE", "HEADCOUNT"),
                "公示期满，任职", "Appoint after the publicity window"),
     ActionSpec("begin_probation", (S.appointed,), S.probation, _W,
                app_.begin_probation, fx.begin_probation, ("PROB-TERM",),
