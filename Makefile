@@ -22,7 +22,7 @@ migrate: install
 
 run: migrate
 	$(BIN)/cadre bootstrap-dev
-	$(BIN)/uvicorn app.main:app --factory --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn app.main:app --factory --host $(HOST) --port $(PORT) --no-proxy-headers
 
 # The whole suite; under CI=true the PostgreSQL run is mandatory (see tests/conftest.py).
 test: install
@@ -41,8 +41,13 @@ fmt: install
 openapi: install
 	$(BIN)/python -m app.openapi_export openapi/openapi.json
 
+# Not part of `make test`: ~10 minutes of load (scripts/bench.py says what and why). Needs wrk,
+# installed here from Debian when missing; PostgreSQL at 127.0.0.1:5432 is used when reachable.
 bench: install
-	$(BIN)/python scripts/bench.py
+	@command -v wrk >/dev/null 2>&1 || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get install -y wrk || { $$SUDO apt-get update && $$SUDO apt-get install -y wrk; }; }
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 check: lint test
 	CADRE_DATABASE_URL=sqlite:///var/check.db $(BIN)/alembic upgrade head

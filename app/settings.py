@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "change-me", "dev", "development", "secret"}
+IPNetwork = IPv4Network | IPv6Network
+
+
+def proxy_networks(value: str) -> tuple[IPNetwork, ...]:
+    """`10.0.0.1, 10.1.0.0/16, ::1` -> the networks (a single address is a /32 or /128)."""
+    found: list[IPNetwork] = []
+    for entry in (part.strip() for part in value.split(",")):
+        if not entry:
+            continue
+        try:
+            found.append(ip_network(entry, strict=False))
+        except ValueError as exc:
+            raise ValueError(
+                f"CADRE_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR"
+            ) from exc
+    return tuple(found)
 
 
 class Settings(BaseSettings):
@@ -31,6 +48,24 @@ class Settings(BaseSettings):
     max_inflight: int = Field(default=16, ge=1, le=36)
     max_queue: int = Field(default=200, ge=0)
     queue_wait_seconds: float = Field(default=2.0, gt=0, le=30)
+    # Proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDRs, e.g.
+    # "127.0.0.1, 10.0.0.0/8"). Empty (the default): the peer of the connection is the client.
+    # Run uvicorn with --no-proxy-headers so that it does not rewrite the peer itself.
+    trusted_proxies: str = ""
+    # How long an Idempotency-Key stays reserved for a request that has not finished: after a
+    # crash, a retry may run the request again once this has passed (nothing of the crashed one
+    # was committed, or the key would say so).
+    idempotency_lease_seconds: int = Field(default=60, ge=1, le=3600)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        proxy_networks(value)  # raises ValueError naming the bad entry
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        return proxy_networks(self.trusted_proxies)
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:

@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.api.idempotency import SCOPE_KEY as IDEMPOTENCY_SCOPE_KEY
 from app.db.uow import UnitOfWork
-from app.services import auth
+from app.services import auth, idempotency
 from app.services.context import Actor, Clock
 from app.services.errors import Unauthenticated
 from app.settings import Settings
@@ -36,6 +37,10 @@ def get_uow(request: Request) -> Iterator[UnitOfWork]:
     # Safe methods only read: they never take SQLite's write lock.
     read_only = request.method in {"GET", "HEAD"}
     uow = UnitOfWork(request.app.state.session_factory, read_only=read_only)
+    reservation = request.scope.get(IDEMPOTENCY_SCOPE_KEY)
+    if isinstance(reservation, idempotency.Reservation):
+        # The commit of this request also marks its Idempotency-Key executed (or fails).
+        idempotency.bind(uow, reservation)
     try:
         yield uow
     finally:

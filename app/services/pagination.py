@@ -1,10 +1,19 @@
-"""Keyset pagination with opaque cursors over (created_at, id)."""
+"""Keyset pagination with opaque cursors over (created_at, id).
+
+A cursor is base64url of `<UTC instant>|<id>|<check>`, where `check` is a keyed hash of the
+rest: a cursor edited by hand, cut short or made up is refused with a 422 (InvalidInput) before
+any query runs, never a 500. The check guards integrity only: a forged cursor would grant
+nothing, since it only says where a page the caller may read starts.
+"""
 
 from __future__ import annotations
 
 import base64
+import binascii
+import hashlib
+import hmac
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVarTuple
 
 from sqlalchemy import Select, and_, or_
@@ -14,19 +23,36 @@ from app.domain.errors import InvalidInput
 
 Ts = TypeVarTuple("Ts")
 
+_CHECK_KEY = b"cadre-selection/cursor/v1"
+_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2101, 1, 1, tzinfo=UTC)
+INVALID_CURSOR = "cursor is not valid; pass the next_cursor of a previous page unchanged"
+
+
+def _check(payload: str) -> str:
+    return hmac.new(_CHECK_KEY, payload.encode(), hashlib.sha256).hexdigest()[:16]
+
 
 def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:
-    raw = f"{created_at.isoformat()}|{row_id}".encode()
+    payload = f"{created_at.astimezone(UTC).isoformat()}|{row_id}"
+    raw = f"{payload}|{_check(payload)}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """(created_at, id) of a cursor made by encode_cursor; InvalidInput (422) for anything else."""
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        created, rid = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
-        return datetime.fromisoformat(created), uuid.UUID(rid)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("cursor is not valid; use the next_cursor of a previous page") from exc
+        padded = cursor.strip() + "=" * (-len(cursor.strip()) % 4)
+        raw = base64.b64decode(padded.encode("ascii"), altchars=b"-_", validate=True)
+        created, rid, check = raw.decode("utf-8").split("|")
+        if not hmac.compare_digest(check, _check(f"{created}|{rid}")):
+            raise ValueError("check does not match")
+        at = datetime.fromisoformat(created)
+        if at.tzinfo is None or at.utcoffset() is None or not _EARLIEST <= at < _LATEST:
+            raise ValueError("not an aware instant in range")
+        return at.astimezone(UTC), uuid.UUID(rid)
+    except (ValueError, UnicodeError, binascii.Error, OverflowError) as exc:
+        raise InvalidInput(INVALID_CURSOR) from exc
 
 
 def paginate(

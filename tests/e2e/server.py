@@ -206,6 +206,8 @@ def run_server(
                 "--port",
                 str(port),
                 "--no-access-log",
+                # The app decides who the client is (CADRE_TRUSTED_PROXIES), not uvicorn.
+                "--no-proxy-headers",
                 "--log-level",
                 "warning",
             ]

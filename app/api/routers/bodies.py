@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
@@ -21,7 +20,7 @@ from app.api.schemas.bodies import (
     RosterMemberOut,
     RosterOut,
 )
-from app.api.schemas.common import LIMIT_DESCRIPTION, Page
+from app.api.schemas.common import LIMIT_DESCRIPTION, Date, Line, Page
 from app.db.body_models import DecisionBodyMember
 from app.domain.bodies import BodyKind, Roster
 from app.services import bodies as svc
@@ -94,7 +93,7 @@ def list_decision_bodies(
     limit: Annotated[int, Query(ge=1, le=200, description=LIMIT_DESCRIPTION)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     kind: Annotated[BodyKind | None, Query(description=KIND_DESCRIPTION)] = None,
-    org_unit: Annotated[str | None, Query(max_length=200)] = None,
+    org_unit: Annotated[str, Line(200)] | None = None,
 ) -> Page[DecisionBodyOut]:
     """Bodies in order of registration, each with its members today (China time)."""
     views, nxt = svc.listing(
@@ -203,7 +202,7 @@ def get_decision_body_roster(
     clock: ClockDep,
     response: Response,
     on: Annotated[
-        date | None,
+        Date | None,
         Query(description="The meeting day, YYYY-MM-DD (default: today, China time)"),
     ] = None,
 ) -> RosterOut:

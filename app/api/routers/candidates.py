@@ -15,7 +15,15 @@ from app.api.schemas.candidates import (
     CandidateOut,
     CandidatePatch,
 )
-from app.api.schemas.common import LIMIT_DESCRIPTION, IsoDateTime, Page
+from app.api.schemas.common import (
+    LIMIT_DESCRIPTION,
+    UPDATED_AFTER_DESCRIPTION,
+    Ident,
+    IsoDateTime,
+    Line,
+    Page,
+    QueryBool,
+)
 from app.domain.enums import Education, RankLevel
 from app.domain.errors import InvalidInput
 from app.services import candidates as svc
@@ -62,13 +70,15 @@ def list_candidates(
     response: Response,
     limit: Annotated[int, Query(ge=1, le=200, description=LIMIT_DESCRIPTION)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
-    name: Annotated[str | None, Query(max_length=100, description="Name contains")] = None,
-    external_id: Annotated[str | None, Query(max_length=100)] = None,
+    name: Annotated[Annotated[str, Line(100)] | None, Query(description="Name contains")] = None,
+    external_id: Annotated[str, Ident(100)] | None = None,
     rank_level: RankLevel | None = None,
     education: Education | None = None,
-    org_unit: Annotated[str | None, Query(max_length=200)] = None,
-    in_reserve_pool: bool | None = None,
-    updated_after: IsoDateTime | None = None,
+    org_unit: Annotated[str, Line(200)] | None = None,
+    in_reserve_pool: QueryBool | None = None,
+    updated_after: Annotated[
+        IsoDateTime | None, Query(description=UPDATED_AFTER_DESCRIPTION)
+    ] = None,
 ) -> Page[CandidateOut]:
     views, nxt = svc.listing(
         uow,

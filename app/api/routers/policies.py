@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 
 from app.api.deps import ActorDep, ClockDep, UowDep
 from app.api.responses import PROBLEMS
-from app.api.schemas.common import Page
+from app.api.schemas.common import Ident, Page, QueryBool
 from app.api.schemas.policies import PolicyCreate, PolicyOut, PolicyParameterOut
 from app.services import policies as svc
 
@@ -34,9 +34,9 @@ def create_policy(
 def list_policies(
     uow: UowDep,
     actor: ActorDep,
-    name: Annotated[str | None, Query(max_length=100)] = None,
-    preset: bool | None = None,
-    latest_only: bool = False,
+    name: Annotated[str, Ident(100)] | None = None,
+    preset: QueryBool | None = None,
+    latest_only: QueryBool = False,
 ) -> Page[PolicyOut]:
     """All policy versions; `preset=true` lists the shipped presets (central, the seeds' local
     rules); `latest_only=true` keeps the newest version of each name."""

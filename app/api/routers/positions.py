@@ -9,7 +9,14 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from app.api.deps import ActorDep, ClockDep, UowDep
 from app.api.responses import PROBLEMS
-from app.api.schemas.common import LIMIT_DESCRIPTION, IsoDateTime, Page
+from app.api.schemas.common import (
+    LIMIT_DESCRIPTION,
+    UPDATED_AFTER_DESCRIPTION,
+    IsoDateTime,
+    Line,
+    Page,
+    QueryBool,
+)
 from app.api.schemas.positions import PositionCreate, PositionOut, PositionPatch
 from app.domain.enums import RankLevel
 from app.domain.errors import InvalidInput
@@ -49,10 +56,12 @@ def list_positions(
     actor: ActorDep,
     limit: Annotated[int, Query(ge=1, le=200, description=LIMIT_DESCRIPTION)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
-    org_unit: Annotated[str | None, Query(max_length=200)] = None,
+    org_unit: Annotated[str, Line(200)] | None = None,
     rank_level: RankLevel | None = None,
-    has_vacancy: bool | None = None,
-    updated_after: IsoDateTime | None = None,
+    has_vacancy: QueryBool | None = None,
+    updated_after: Annotated[
+        IsoDateTime | None, Query(description=UPDATED_AFTER_DESCRIPTION)
+    ] = None,
 ) -> Page[PositionOut]:
     """List positions; `has_vacancy=true` keeps those with free places."""
     views, nxt = svc.listing(

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Request, Response, status
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from app.api.deps import ClockDep, UowDep
 from app.api.problems import problem_response
 from app.api.responses import PROBLEMS
-from app.api.schemas.common import StrictModel, Text
+from app.api.schemas.common import Line, StrictModel, Text
 from app.domain.enums import Education, Gender
 from app.services import public as svc
 
@@ -48,8 +48,8 @@ class PublicNotice(BaseModel):
 class PublicObjectionIn(StrictModel):
     candidate_id: uuid.UUID | None = None
     content: Annotated[str, Text(5000, 1)]
-    has_specific_leads: bool = True
-    contact: Annotated[str, Text(200)] | None = Field(
+    has_specific_leads: StrictBool = True
+    contact: Annotated[str, Line(200)] | None = Field(
         default=None, description="Optional; kept confidential"
     )
 

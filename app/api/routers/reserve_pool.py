@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import ActorDep, ClockDep, UowDep
 from app.api.responses import PROBLEMS, no_store
-from app.api.schemas.common import LIMIT_DESCRIPTION, Page
+from app.api.schemas.common import LIMIT_DESCRIPTION, Line, Page
 from app.api.schemas.nominations import PoolAddIn, PoolMemberOut, PoolRemoveIn
 from app.services import reserve_pool as svc
 
@@ -78,7 +78,7 @@ def list_reserve_pool(
     response: Response,
     limit: Annotated[int, Query(ge=1, le=200, description=LIMIT_DESCRIPTION)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
-    category: Annotated[str | None, Query(max_length=100)] = None,
+    category: Annotated[str, Line(100)] | None = None,
 ) -> Page[PoolMemberOut]:
     """Open members, oldest enrolment first, optionally of one category."""
     views, nxt = svc.listing(uow, actor, cursor=cursor, limit=limit, category=category)

@@ -6,12 +6,12 @@ sleeping; this moves the server's injectable clock.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from fastapi import APIRouter, Request
 
 from app.api.deps import ActorDep
-from app.api.schemas.common import StrictModel
+from app.api.schemas.common import AwareDateTime, StrictModel
 from app.domain.enums import Role
 from app.domain.errors import Forbidden
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1/_test", include_in_schema=False)
 
 
 class ClockIn(StrictModel):
-    now: datetime
+    now: AwareDateTime
 
 
 @router.put("/clock")

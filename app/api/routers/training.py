@@ -8,14 +8,13 @@ appointee leaves the post. Here they are listed, read and completed.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from app.api.deps import ActorDep, ClockDep, UowDep
 from app.api.responses import PROBLEMS, no_store
-from app.api.schemas.common import LIMIT_DESCRIPTION, Page
+from app.api.schemas.common import LIMIT_DESCRIPTION, Date, Page
 from app.api.schemas.training import TrainingCompletionIn, TrainingDeadlineOut
 from app.domain.training import TrainingStatusFilter
 from app.services import training as svc
@@ -71,7 +70,7 @@ def list_training_deadlines(
     candidate_id: uuid.UUID | None = None,
     case_id: uuid.UUID | None = None,
     due_before: Annotated[
-        date | None, Query(description="Only deadlines with due_on earlier than this date")
+        Date | None, Query(description="Only deadlines with due_on earlier than this date")
     ] = None,
 ) -> Page[TrainingDeadlineOut]:
     """Soonest due first (then by id). `status=overdue` is the report of deadlines missed."""

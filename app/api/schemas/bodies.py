@@ -6,19 +6,10 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
-from app.api.schemas.common import OutModel, StrictModel
+from app.api.schemas.common import Date, Line, OutModel, StrictModel, Text
 from app.domain.bodies import BodyKind
-
-# Names are shown on rosters and minutes: no control characters (C0, DEL, C1), line or
-# paragraph separators, or bidirectional overrides that could disguise one name as another.
-_PLAIN = "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]*$"
-
-
-def PlainText(max_length: int, min_length: int = 0) -> object:  # noqa: N802 (reads like a type)
-    return StringConstraints(min_length=min_length, max_length=max_length, pattern=_PLAIN)
-
 
 KIND_DESCRIPTION = (
     "standing_committee 党委常委会 / party_group 党组 / full_committee 全委会 / "
@@ -27,15 +18,17 @@ KIND_DESCRIPTION = (
 
 
 class DecisionBodyCreate(StrictModel):
-    name: Annotated[str, PlainText(200, 1)] = Field(examples=["中共某市委员会常务委员会"])
+    """Names are shown on rosters and minutes: one line of visible text (see common.Line)."""
+
+    name: Annotated[str, Line(200, 1)] = Field(examples=["中共某市委员会常务委员会"])
     kind: BodyKind = Field(description=KIND_DESCRIPTION)
-    org_unit: Annotated[str, PlainText(200, 1)] = Field(
+    org_unit: Annotated[str, Line(200, 1)] = Field(
         description="The organisation the body belongs to", examples=["中共某市委员会"]
     )
 
 
 class BodyMemberJoin(StrictModel):
-    name: Annotated[str, PlainText(100, 1)] | None = Field(
+    name: Annotated[str, Line(100, 1)] | None = Field(
         default=None,
         description="The member's name; may be left out when `candidate_id` is given (the "
         "registry's name is used, and a different name is refused)",
@@ -46,15 +39,15 @@ class BodyMemberJoin(StrictModel):
         description="The member's id in the cadre registry (干部), so that recusal (DEC-RECUSAL) "
         "can be detected when the member is also a candidate",
     )
-    title: Annotated[str, PlainText(100)] = Field(
+    title: Annotated[str, Line(100)] = Field(
         default="",
         description="Title in the body (书记, 副书记, 常委, 委员 ...)",
         examples=["常委"],
     )
-    joined_on: date = Field(
+    joined_on: Date = Field(
         description="First day as a member (not in the future, not before 1949-10-01)"
     )
-    left_on: date | None = Field(
+    left_on: Date | None = Field(
         default=None,
         description="First day no longer a member, to enter a past membership (after "
         "`joined_on`, not in the future); leave out for a serving member",
@@ -62,11 +55,11 @@ class BodyMemberJoin(StrictModel):
 
 
 class BodyMemberLeave(StrictModel):
-    left_on: date = Field(
+    left_on: Date = Field(
         description="First day no longer a member: on the roster the day before, not on this "
         "day (after `joined_on`, not in the future)"
     )
-    reason: Annotated[str, PlainText(2000)] = Field(
+    reason: Annotated[str, Text(2000)] = Field(
         default="", description="Why (换届, 调任, 退休 ...), kept in the record", examples=["调任"]
     )
 

@@ -6,9 +6,19 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
-from app.api.schemas.common import Name, OutModel, ShortText, StrictModel, Text, Years
+from app.api.schemas.common import (
+    Date,
+    Ident,
+    Line,
+    Name,
+    OutModel,
+    ShortText,
+    StrictModel,
+    Text,
+    Years,
+)
 from app.api.schemas.training import TrainingDeadlineBriefOut
 from app.domain.enums import (
     Appraisal,
@@ -24,11 +34,11 @@ from app.domain.enums import (
 class PostIn(StrictModel):
     """A post held (任职经历)."""
 
-    unit: Annotated[str, Text(200, 1)]
-    title: Annotated[str, Text(200, 1)]
+    unit: Annotated[str, Line(200, 1)]
+    title: Annotated[str, Line(200, 1)]
     level: RankLevel | None = None
-    start: date
-    end: date | None = None
+    start: Date
+    end: Date | None = None
 
     @model_validator(mode="after")
     def _end_after_start(self) -> PostIn:
@@ -48,9 +58,9 @@ class SanctionIn(StrictModel):
     """A disciplinary or organisational sanction and its influence period (影响期)."""
 
     kind: SanctionKind
-    start: date
-    end: date
-    description: ShortText = ""
+    start: Date
+    end: Date
+    description: Annotated[str, Text(200)] = ""
 
     @model_validator(mode="after")
     def _end_not_before_start(self) -> SanctionIn:
@@ -60,33 +70,33 @@ class SanctionIn(StrictModel):
 
 
 class ReservePoolIn(StrictModel):
-    category: Annotated[str, Text(100, 1)]
-    reason: ShortText = ""
+    category: Annotated[str, Line(100, 1)]
+    reason: Annotated[str, Text(200)] = ""
 
 
 class CandidateFields(StrictModel):
-    external_id: Annotated[str, Text(100, 1)] | None = Field(
+    external_id: Annotated[str, Ident(100, 1)] | None = Field(
         default=None, description="The HR system's own id (unique)"
     )
     name: Name
     gender: Gender
-    birth_date: date
-    ethnicity: Annotated[str, Text(50, 1)] = Field(examples=["汉族"])
+    birth_date: Date
+    ethnicity: Annotated[str, Line(50, 1)] = Field(examples=["汉族"])
     party_membership: PartyMembership
-    party_join_date: date | None = None
-    work_start_date: date = Field(description="Start of service (参加工作时间), for 工龄")
+    party_join_date: Date | None = None
+    work_start_date: Date = Field(description="Start of service (参加工作时间), for 工龄")
     grassroots_years: Years = Field(description="Years of grassroots experience (基层工作经历)")
     education: Education
     org_unit: ShortText = ""
     current_title: ShortText = ""
     rank_level: RankLevel | None = Field(default=None, description="Current rank (职务层次)")
-    rank_since: date | None = None
-    is_principal: bool | None = Field(
+    rank_since: Date | None = None
+    is_principal: StrictBool | None = Field(
         default=None,
         description="Optional check: principal (正职) or deputy (副职); must agree with rank_level",
     )
-    last_promotion_date: date | None = None
-    on_probation: bool = False
+    last_promotion_date: Date | None = None
+    on_probation: StrictBool = False
     training_hours_5y: int = Field(default=0, ge=0, le=100000)
     posts: list[PostIn] = Field(default_factory=list, max_length=100)
     appraisals: list[AppraisalIn] = Field(default_factory=list, max_length=100)
@@ -109,22 +119,22 @@ class CandidateCreate(CandidateFields):
 class CandidatePatch(StrictModel):
     """Fields to change; absent fields are kept. Send If-Match with the ETag you read."""
 
-    external_id: Annotated[str, Text(100, 1)] | None = None
+    external_id: Annotated[str, Ident(100, 1)] | None = None
     name: Name | None = None
     gender: Gender | None = None
-    birth_date: date | None = None
-    ethnicity: Annotated[str, Text(50, 1)] | None = None
+    birth_date: Date | None = None
+    ethnicity: Annotated[str, Line(50, 1)] | None = None
     party_membership: PartyMembership | None = None
-    party_join_date: date | None = None
-    work_start_date: date | None = None
+    party_join_date: Date | None = None
+    work_start_date: Date | None = None
     grassroots_years: Years | None = None
     education: Education | None = None
     org_unit: ShortText | None = None
     current_title: ShortText | None = None
     rank_level: RankLevel | None = None
-    rank_since: date | None = None
-    last_promotion_date: date | None = None
-    on_probation: bool | None = None
+    rank_since: Date | None = None
+    last_promotion_date: Date | None = None
+    on_probation: StrictBool | None = None
     training_hours_5y: int | None = Field(default=None, ge=0, le=100000)
     posts: list[PostIn] | None = Field(default=None, max_length=100)
     appraisals: list[AppraisalIn] | None = Field(default=None, max_length=100)

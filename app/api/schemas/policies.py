@@ -7,9 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
-from app.api.schemas.common import OutModel, ShortText, StrictModel, Text
+from app.api.schemas.common import Ident, OutModel, ShortText, StrictModel, Text
 from app.domain.policy import CENTRAL, FloorDirection, ParameterFloor, param_to_json
 from app.domain.rules import RULES
 
@@ -25,8 +25,10 @@ class PolicyParamsIn(StrictModel):
     publicity_calendar_days: int | None = Field(
         default=None, ge=1, le=90, description="PUB-DURATION also at least N calendar days"
     )
-    secret_ballot: bool | None = Field(default=None, description="DEC-SECRET-BALLOT 无记名投票")
-    recommendation_majority_required: bool | None = Field(
+    secret_ballot: StrictBool | None = Field(
+        default=None, description="DEC-SECRET-BALLOT 无记名投票"
+    )
+    recommendation_majority_required: StrictBool | None = Field(
         default=None, description="REC-MAJORITY: a nominee needs a majority of participants"
     )
     competitive_weights: list[Weight] | None = Field(
@@ -39,9 +41,11 @@ class PolicyParamsIn(StrictModel):
         Annotated[Decimal, Field(gt=0, le=1, max_digits=6, decimal_places=4)] | None
     ) = Field(default=None, description="COMP-DISSATISFACTION: rate above this excludes")
     shortlist_size: int | None = Field(default=None, ge=1, le=50, description="COMP-SHORTLIST")
-    previous_unit_inspection: bool | None = Field(default=None, description="INS-PREVIOUS-UNIT")
+    previous_unit_inspection: StrictBool | None = Field(
+        default=None, description="INS-PREVIOUS-UNIT"
+    )
     previous_unit_years: int | None = Field(default=None, ge=1, le=20)
-    reserve_pool_required: bool | None = Field(
+    reserve_pool_required: StrictBool | None = Field(
         default=None, description="RES-POOL-REQUIRED 后备干部"
     )
     self_nomination_forward_days: int | None = Field(
@@ -50,7 +54,7 @@ class PolicyParamsIn(StrictModel):
     probation_months: int | None = Field(
         default=None, ge=1, le=60, description="PROB-TERM 试用期 (floor 12)"
     )
-    probation_for_all_competitive: bool | None = None
+    probation_for_all_competitive: StrictBool | None = None
     misconduct_influence_months: int | None = Field(
         default=None, ge=1, le=120, description="EXCL-DISCIPLINE influence period"
     )
@@ -61,22 +65,22 @@ class PolicyParamsIn(StrictModel):
     party_standing_years_county: int | None = Field(default=None, ge=0, le=60)
     party_standing_years_bureau: int | None = Field(default=None, ge=0, le=60)
     party_standing_years_provincial: int | None = Field(default=None, ge=0, le=60)
-    recommendation_participation: Annotated[str, Text(20, 1)] | None = Field(
+    recommendation_participation: Annotated[str, Ident(20, 1)] | None = Field(
         default=None, description='REC-PARTICIPATION share, e.g. "3/4" (floor 2/3)'
     )
-    tenure_applies_to_township: bool | None = Field(
+    tenure_applies_to_township: StrictBool | None = Field(
         default=None, description="QUAL-TENURE also for township-level (乡科级) posts"
     )
 
 
 class PolicyCreate(StrictModel):
-    name: Annotated[str, Text(100, 1)] = Field(
-        pattern=r"^[a-z0-9][a-z0-9-]*$", description="Slug; reusing a name makes a new version"
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$"), Ident(100, 1)] = Field(
+        description="Slug; reusing a name makes a new version"
     )
     title: ShortText = ""
     description: Annotated[str, Text(4000)] = ""
     source: ShortText = ""
-    base: Annotated[str, Text(100, 1)] | None = Field(
+    base: Annotated[str, Ident(100, 1)] | None = Field(
         default=None, description="Start from this policy's latest version (default: central)"
     )
     params: PolicyParamsIn = Field(default_factory=PolicyParamsIn)

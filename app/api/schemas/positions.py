@@ -6,28 +6,30 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
-from app.api.schemas.common import OutModel, StrictModel, Text
+from app.api.schemas.common import Ident, Line, OutModel, StrictModel
 from app.domain.enums import FillMethod, RankLevel
 
 
 class PositionCreate(StrictModel):
-    external_id: Annotated[str, Text(100, 1)] | None = None
-    org_unit: Annotated[str, Text(200, 1)] = Field(examples=["市发展和改革委员会"])
-    title: Annotated[str, Text(200, 1)] = Field(examples=["副主任"])
+    external_id: Annotated[str, Ident(100, 1)] | None = None
+    org_unit: Annotated[str, Line(200, 1)] = Field(examples=["市发展和改革委员会"])
+    title: Annotated[str, Line(200, 1)] = Field(examples=["副主任"])
     rank_level: RankLevel
     fill_method: FillMethod = Field(
         default=FillMethod.APPOINTED,
         description="appointed 委任 (default) / elected 选任 / hired 聘任 (APP-FORM)",
     )
-    probation_applies: bool | None = Field(
+    probation_applies: StrictBool | None = Field(
         default=None,
         description="Probation (试用期, PROB-TERM); default: non-elected posts at bureau level "
         "and below",
     )
-    is_party_post: bool = Field(default=False, description="A party post (QUAL-PARTY-STANDING)")
-    decided_by_full_committee: bool = Field(
+    is_party_post: StrictBool = Field(
+        default=False, description="A party post (QUAL-PARTY-STANDING)"
+    )
+    decided_by_full_committee: StrictBool = Field(
         default=False,
         description="Decided by a full-committee vote (全委会票决, DEC-FULL-COMMITTEE): principal "
         "posts of a lower-level party committee and government, e.g. county party secretary",
@@ -39,12 +41,12 @@ class PositionCreate(StrictModel):
 
 
 class PositionPatch(StrictModel):
-    external_id: Annotated[str, Text(100, 1)] | None = None
-    org_unit: Annotated[str, Text(200, 1)] | None = None
-    title: Annotated[str, Text(200, 1)] | None = None
-    probation_applies: bool | None = None
-    is_party_post: bool | None = None
-    decided_by_full_committee: bool | None = None
+    external_id: Annotated[str, Ident(100, 1)] | None = None
+    org_unit: Annotated[str, Line(200, 1)] | None = None
+    title: Annotated[str, Line(200, 1)] | None = None
+    probation_applies: StrictBool | None = None
+    is_party_post: StrictBool | None = None
+    decided_by_full_committee: StrictBool | None = None
     headcount: int | None = Field(default=None, ge=1, le=1000)
     occupant_ids: list[uuid.UUID] | None = Field(default=None, max_length=1000)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from app.api.schemas.common import OutModel, StrictModel, Text
+from app.api.schemas.common import Date, OutModel, StrictModel, Text
 from app.domain.training import TrainingDeadlineStatus
 
 STATUS_DESCRIPTION = (
@@ -21,7 +21,7 @@ class TrainingCompletionIn(StrictModel):
     """The training made up. The hours on file at appointment plus `hours` must reach the
     requirement (QUAL-TRAINING)."""
 
-    completed_on: date = Field(
+    completed_on: Date = Field(
         description="When the training was completed: not after today (China), not before the "
         "deadline was created"
     )
