@@ -13,9 +13,11 @@ from app.api.auth_first import RequireBearer
 from app.api.idempotency import Idempotency
 from app.api.limits import BodySizeLimit
 from app.api.problems import Problem, install_problem_handlers
+from app.api.proxies import ClientAddress
 from app.api.routers import health
 from app.api.routers import routers as api_routers
 from app.db.engine import make_engine, make_session_factory
+from app.services import calendar
 from app.services.context import Clock
 from app.services.policies import sync_presets
 from app.settings import Settings
@@ -30,8 +32,12 @@ rules), nominations (推荐/自荐) and selection cases (选拔任用工作) tha
 * Every error is an RFC 9457 `application/problem+json` document; a refused step names the rule
   (`rule`, `article`) and lists every failing rule in `violations`.
 * Changes to versioned resources need `If-Match` with the `ETag` you read (412 stale, 428 missing).
-* POSTs accept `Idempotency-Key`: the same key and body replays the first response; the same key
-  with another body is a 422. Keys are kept 24 hours per principal.
+* POSTs accept `Idempotency-Key` (1 to 200 visible ASCII characters): a request runs at most
+  once per principal and key. The same key and request replays the first answer
+  (`Idempotent-Replayed: true`) once the token is verified; while the first still runs, a
+  duplicate is a 409 `idempotency-in-progress` with Retry-After; the same key with another
+  request is a 422; a first attempt that failed without changing anything releases the key.
+  Keys are kept 24 hours per principal.
 """
 
 
@@ -43,7 +49,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sync_presets(app.state.session_factory, app.state.clock)
+        calendar.sync(app.state.session_factory, app.state.clock)
         yield
+        calendar.forget_loaded_years()
         engine.dispose()
 
     docs = settings.docs_enabled
@@ -70,13 +78,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # A multipart upload carries one attachment plus its form envelope.
         upload_max_bytes=settings.attachment_max_bytes + 64 * 1024,
     )
-    # Outermost: a request that cannot be admitted costs nothing further.
+    # A request that cannot be admitted costs nothing further.
     app.add_middleware(
         Admission,
         limit=settings.max_inflight,
         queue=settings.max_queue,
         wait_seconds=settings.queue_wait_seconds,
     )
+    # Outermost: who the client is (X-Forwarded-For only from CADRE_TRUSTED_PROXIES).
+    app.add_middleware(ClientAddress, trusted=settings.trusted_proxy_networks)
     app.include_router(health.router)
     for router in api_routers(settings):
         app.include_router(router)

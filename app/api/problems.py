@@ -15,6 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.domain.calendar_years import ScheduleInvalid
 from app.domain.errors import (
     CalendarNotCovered,
     Conflict,
@@ -27,6 +28,7 @@ from app.domain.errors import (
     PreconditionRequired,
     RuleViolated,
 )
+from app.services.calendar import how_to_load
 from app.services.errors import Unauthenticated
 
 PROBLEM_BASE = "https://cadre-selection.dev/problems/"
@@ -167,9 +169,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         def _make(status: int, slug: str, title: str) -> Any:
             async def handler(request: Request, exc: DomainError) -> JSONResponse:
                 extra: dict[str, Any] = {}
+                detail = exc.detail
                 if isinstance(exc, CalendarNotCovered):
+                    # Counting working days needs the year: say how an operator provides it.
                     extra["rule"] = "PUB-DURATION"
-                return problem_response(status, slug, title, exc.detail, request, **extra)
+                    detail = f"{detail}; {how_to_load(exc.year)}"
+                return problem_response(status, slug, title, detail, request, **extra)
 
             return handler
 
@@ -179,6 +184,18 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
         slug = f"rule/{exc.rule}" if exc.rule else "conflict"
         return problem_response(409, slug, "Conflict", exc.detail, request, rule=exc.rule)
+
+    @app.exception_handler(ScheduleInvalid)
+    async def _schedule(request: Request, exc: ScheduleInvalid) -> JSONResponse:
+        errors = [{"loc": list(p.loc), "msg": p.msg, "type": p.code} for p in exc.problems]
+        return problem_response(
+            422,
+            "invalid-calendar",
+            "The schedule is not valid",
+            exc.detail,
+            request,
+            errors=errors,
+        )
 
     @app.exception_handler(InvalidInput)
     async def _invalid(request: Request, exc: InvalidInput) -> JSONResponse:

@@ -217,18 +217,34 @@ class RecordEntry(Base):
 
 
 class IdempotencyKey(Base):
-    """Idempotency-Key replay store, scoped to the principal that sent the key."""
+    """One Idempotency-Key of one principal: reserved before its request runs, marked in the
+    request's own transaction when that commits, then holding the answer to replay.
+
+    state: `pending` (reserved, the request runs; another attempt may take the key over once
+    `lease_until` has passed, which is safe: the request's commit marks the row, so a request
+    whose commit did not mark it changed nothing), `executed` (committed; answer not stored yet,
+    or lost in a crash: never run again), `completed` (the answer is stored).
+    """
 
     __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("scope", "key"),)
+    __table_args__ = (
+        UniqueConstraint("scope", "key"),
+        CheckConstraint("state IN ('pending', 'executed', 'completed')", name="state_known"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    # Hash of the caller's credentials: one client never sees another's keys.
+    # The principal's id: one principal never sees another's keys, whichever token it uses.
     scope: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(200))
     fingerprint: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer)
-    response_body: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(16))
+    # The reservation that holds the key; a new one when an expired reservation is taken over.
+    attempt: Mapped[uuid.UUID] = mapped_column()
+    # The principal's roles when the request ran: a replay needs them still.
+    roles: Mapped[list[object]] = mapped_column(JSON, default=list)
+    lease_until: Mapped[datetime]
+    status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     response_headers: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(index=True)
 
@@ -286,6 +302,9 @@ class CaseCandidate(Base):
     # The rank held before this case appointed them, restored on removal (PROB-OUTCOME).
     previous_rank_level: Mapped[str | None] = mapped_column(String(32), default=None)
     previous_rank_since: Mapped[date | None] = mapped_column(Date, default=None)
+    previous_org_unit: Mapped[str | None] = mapped_column(String(200), default=None)
+    previous_title: Mapped[str | None] = mapped_column(String(200), default=None)
+    previous_promotion_date: Mapped[date | None] = mapped_column(Date, default=None)
     added_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -318,4 +337,4 @@ class CaseFact(Base):
     created_at: Mapped[datetime]
 
 
-from app.db import body_models, nomination_models, training_models  # noqa: F401,E402
+from app.db import body_models, calendar_models, nomination_models, training_models  # noqa: F401,E402

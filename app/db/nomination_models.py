@@ -8,7 +8,17 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, new_id
@@ -51,6 +61,9 @@ class Nomination(Base):
         ForeignKey("selection_policies.id"), default=None
     )
     forward_deadline: Mapped[date | None] = mapped_column(Date, default=None)
+    # The deadline is not known yet: the official schedule of the year it falls in is not
+    # loaded. Filled in (and this cleared) when that year is loaded (app.services.calendar).
+    deadline_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     forwarded_at: Mapped[datetime | None] = mapped_column(default=None)
     forwarded_late: Mapped[bool] = mapped_column(Boolean, default=False)
     # Signed leader recommendation (NOM-SIGNED).

@@ -14,7 +14,14 @@ from typing import TypeVarTuple
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from app.db.models import Candidate, Position, Principal, RecordEntry, SelectionCase
+from app.db.models import (
+    Candidate,
+    Position,
+    Principal,
+    RecordEntry,
+    SelectionCase,
+    SelectionPolicy,
+)
 from app.db.nomination_models import Nomination, NominationAttachment
 from app.domain.nominations import EVERYTHING, Grant, NominationKind, NominationStatus
 
@@ -156,6 +163,21 @@ def waiting_past(
         )
     )
     return [(n, name) for n, name in session.execute(_keyset(stmt, after, limit))]
+
+
+def pending_deadlines(session: Session) -> list[tuple[Nomination, SelectionPolicy]]:
+    """Self-nominations whose forward deadline is still pending (its year's schedule was not
+    known when they were lodged), each with the policy that sets the number of days, oldest
+    first; locked on PostgreSQL (the caller fills them in)."""
+    stmt = (
+        select(Nomination, SelectionPolicy)
+        .join(SelectionPolicy, SelectionPolicy.id == Nomination.policy_id)
+        .where(Nomination.deadline_pending.is_(True))
+        .order_by(Nomination.created_at, Nomination.id)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Nomination)
+    return [(n, p) for n, p in session.execute(stmt)]
 
 
 def record_of(session: Session, nomination_id: uuid.UUID) -> list[RecordEntry]:

@@ -110,4 +110,10 @@ class Forbidden(DomainError):
 
 
 class CalendarNotCovered(DomainError):
-    """The official working-day schedule of the year is not known (PUB-DURATION)."""
+    """The official working-day schedule of `year` is not known: neither loaded
+    (`calendar_years`) nor in the chinesecalendar package. The API answers 422 under PUB-DURATION
+    and says how to load the year."""
+
+    def __init__(self, detail: str, year: int) -> None:
+        super().__init__(detail)
+        self.year = year

@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from app.domain.calendar import add_working_days
 from app.domain.enums import Role
-from app.domain.errors import Conflict, Forbidden, Violation
+from app.domain.errors import CalendarNotCovered, Conflict, Forbidden, Violation
 
 
 class NominationKind(StrEnum):
@@ -164,6 +164,12 @@ class Routing:
 
     status: NominationStatus
     forward_deadline: date | None = None  # only while it waits for a unit party leader
+    # The deadline cannot be computed yet: the official schedule of this year is not known.
+    pending_year: int | None = None
+
+    @property
+    def deadline_pending(self) -> bool:
+        return self.pending_year is not None
 
 
 # The other kinds, and self-nominations not lodged with a unit party leader, reach the
@@ -174,22 +180,52 @@ RECEIVED_AT_ONCE = Routing(NominationStatus.RECEIVED)
 def forward_deadline(lodged_on: date, forward_days: int) -> date:
     """NOM-SELF-FORWARD: the last day (China date) the unit party leader may forward a
     self-nomination lodged on `lodged_on`: the `forward_days`-th official working day after it
-    (the day of lodging does not count; seed 000 says 及时, the policy says how many days)."""
+    (the day of lodging does not count; seed 000 says 及时, the policy says how many days).
+    Raises CalendarNotCovered when that day lies in a year whose schedule is not known."""
     return add_working_days(lodged_on, forward_days)
 
 
 def self_routing(channel: SelfChannel, lodged_on: date, forward_days: int) -> Routing:
     """A self-nomination lodged with the unit party leader waits there until forwarded
-    (NOM-SELF-FORWARD); through the other two channels it is received at once."""
-    if channel is SelfChannel.UNIT_PARTY_LEADER:
+    (NOM-SELF-FORWARD); through the other two channels it is received at once.
+
+    A self-nomination is never refused because its deadline cannot be computed yet: when the
+    deadline falls in a year whose official schedule is not published (late December), it is
+    lodged with the deadline pending, filled in when that year's schedule is loaded."""
+    if channel is not SelfChannel.UNIT_PARTY_LEADER:
+        return RECEIVED_AT_ONCE
+    try:
         return Routing(NominationStatus.LODGED, forward_deadline(lodged_on, forward_days))
-    return RECEIVED_AT_ONCE
+    except CalendarNotCovered as exc:
+        return Routing(NominationStatus.LODGED, None, pending_year=exc.year)
 
 
-def is_late(deadline: date, on: date) -> bool:
+@dataclass(frozen=True, slots=True)
+class SettledDeadline:
+    """A pending forward deadline, computed once its year is known."""
+
+    deadline: date
+    forwarded_late: bool | None  # None: not forwarded yet
+
+
+def settle_deadline(
+    lodged_on: date, forward_days: int, forwarded_on: date | None
+) -> SettledDeadline | None:
+    """The deadline of a self-nomination lodged with it pending, now that the schedule may be
+    known (None: still not). Forwarded meanwhile (never counted late while pending), the
+    forwarding is judged against the deadline as it turns out."""
+    try:
+        deadline = forward_deadline(lodged_on, forward_days)
+    except CalendarNotCovered:
+        return None
+    late = None if forwarded_on is None else is_late(deadline, forwarded_on)
+    return SettledDeadline(deadline, late)
+
+
+def is_late(deadline: date | None, on: date) -> bool:
     """Forwarded (or still not forwarded) on `on`: late from the day after the deadline; on the
-    deadline day itself it is still on time."""
-    return on > deadline
+    deadline day itself it is still on time. A pending deadline (None) is not late yet."""
+    return deadline is not None and on > deadline
 
 
 def latest_overdue_deadline(today: date) -> date:

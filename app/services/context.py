@@ -115,4 +115,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Deferred training deadlines (QUAL-TRAINING-DUE).
     "training.read": _READERS,
     "training.write": _ORG,
+    # The official working-day calendar (PUB-DURATION, NOM-SELF-FORWARD): every role reads which
+    # years are known; only an administrator loads a year's schedule.
+    "calendar.read": frozenset(Role),
+    "calendar.write": frozenset({Role.ADMIN}),
 }

@@ -10,6 +10,7 @@ from app.settings import Settings
 def routers(settings: Settings) -> list[APIRouter]:
     from app.api.routers import (
         bodies,
+        calendar,
         candidates,
         cases,
         misconduct,
@@ -27,6 +28,7 @@ def routers(settings: Settings) -> list[APIRouter]:
     found += [nominations.router, reserve_pool.router, misconduct.router]
     found.append(bodies.router)
     found.append(training.router)
+    found.append(calendar.router)
     if settings.environment == "test":
         from app.api.routers import testing
 

@@ -6,15 +6,15 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
-from app.api.schemas.common import OutModel, ShortText, StrictModel, Text
+from app.api.schemas.common import Date, Line, OutModel, ShortText, StrictModel, Text
 from app.domain.enums import MisconductKind
 from app.services.nominations import NominationKind, NominationStatus, SelfChannel
 
 Statement = Annotated[str, Text(20000)]
 Reason = Annotated[str, Text(2000, 1)]
-PolicyRef = Annotated[str, Text(100, 1)]
+PolicyRef = Annotated[str, Line(100, 1)]
 Votes = Annotated[int, Field(ge=0, le=100000)]
 
 
@@ -64,9 +64,11 @@ class SignedNominationIn(_Target):
     kind: Literal["signed"]
     candidate_id: uuid.UUID
     statement: Statement = Field(default="", description="The written material (推荐材料)")
-    signer_name: Annotated[str, Text(100)] = ""
+    signer_name: Annotated[str, Line(100)] = ""
     signer_post: ShortText = ""
-    signed: bool = Field(default=False, description="The signer has signed the material (署名)")
+    signed: StrictBool = Field(
+        default=False, description="The signer has signed the material (署名)"
+    )
 
 
 class OrganisationalNominationIn(_Target):
@@ -135,6 +137,11 @@ class NominationOut(OutModel):
     forward_deadline: date | None = Field(
         description="Last day (China) to forward a self-nomination lodged with the unit leader"
     )
+    deadline_pending: bool = Field(
+        description="The forward deadline is not known yet: it falls in a year whose official "
+        "schedule is not loaded (see /api/v1/calendar/years); it is filled in when that year "
+        "is loaded, and until then the nomination is neither intercepted nor late"
+    )
     forwarded_at: datetime | None
     forwarded_late: bool
     signer_name: str | None
@@ -198,8 +205,8 @@ class NominationRecordOut(OutModel):
 
 class PoolAddIn(StrictModel):
     candidate_id: uuid.UUID
-    category: Annotated[str, Text(100, 1)] = Field(examples=["担当干部储备库（经济领域）"])
-    reason: ShortText = ""
+    category: Annotated[str, Line(100, 1)] = Field(examples=["担当干部储备库（经济领域）"])
+    reason: Annotated[str, Text(200)] = ""
 
 
 class PoolRemoveIn(StrictModel):
@@ -223,9 +230,9 @@ class PoolMemberOut(OutModel):
 
 class MisconductIn(StrictModel):
     kind: MisconductKind
-    occurred_on: date = Field(description="When it happened (not in the future)")
+    occurred_on: Date = Field(description="When it happened (not in the future)")
     description: Annotated[str, Text(20000, 1)]
-    source: Annotated[str, Text(200, 1)] = Field(
+    source: Annotated[str, Line(200, 1)] = Field(
         description="Where it came from (report, inspection, letter ...)"
     )
 

@@ -8,6 +8,7 @@ nomination (全委会推荐). The rules are decided in `app.domain.nominations`;
     lodging      the four kinds, the three channels (NOM-SELF-CHANNEL, NOM-SIGNED)
     forwarding   forwarding to the organisation department and the interception list
                  (NOM-SELF-FORWARD)
+    deadlines    pending forward deadlines, filled in once their year's schedule is known
     reviewing    review, admission to a case's candidate pool, decline
     reading      one, a page, a count, the record; who may see what (NOM-SELF-CONFIDENTIAL)
     attachments  evidence files, with `files` (the store on disk and the content checks)

@@ -3,7 +3,8 @@
 A self-nomination lodged with the unit party leader waits there until that leader forwards it to
 the organisation department. Forwarding after the deadline is still allowed and marked
 `forwarded_late`; until it happens, the nomination is on the interception list from the day after
-the deadline.
+the deadline. A pending deadline (its year's schedule not loaded yet) is not late: such a
+nomination is neither intercepted nor forwarded late until the deadline is filled in.
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ def forward(
     role = actor.role_for("nominations.forward")
     row = visible_row(uow, actor, nomination_id, lock=True)
     domain.check_forward(facts_of(row), actor.principal_id)
-    assert row.forward_deadline is not None
     previous = row.status
     now = clock.now()
     row.status = domain.NominationStatus.FORWARDED.value
@@ -62,8 +62,10 @@ def forward(
         from_status=previous,
         rules=domain.FORWARD_RULES,
         payload={
-            "forward_deadline": row.forward_deadline.isoformat(),
+            "forward_deadline": row.forward_deadline.isoformat() if row.forward_deadline else None,
             "late": row.forwarded_late,
+            # Forwarded before its deadline could be computed: judged when the year is loaded.
+            **({"deadline_pending": True} if row.deadline_pending else {}),
         },
     )
     view = NominationView(row=row)

@@ -2,7 +2,8 @@
 
 A self-nomination (自荐) is lodged by the cadre themself through one of three channels
 (NOM-SELF-CHANNEL); lodged with the unit party leader it waits there until forwarded
-(NOM-SELF-FORWARD), the deadline set by the selection policy it names. A signed leader
+(NOM-SELF-FORWARD), the deadline set by the selection policy it names (pending, never refused,
+when it falls in a year whose official schedule is not known yet). A signed leader
 recommendation (领导干部署名推荐) must be written and signed (NOM-SIGNED). Organisational (组织推荐)
 and full-committee (全委会推荐) nominations are lodged by the organisation itself.
 """
@@ -18,7 +19,7 @@ from app.db.uow import UnitOfWork
 from app.domain import nominations as domain
 from app.domain.errors import Forbidden, InvalidInput, raise_if
 from app.domain.nominations import NominationKind
-from app.services import policies
+from app.services import calendar_registry, policies
 from app.services.context import Actor, Clock
 from app.services.nominations.common import NominationView, record
 
@@ -71,6 +72,7 @@ def lodge(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) -> 
             "channel": row.channel,
             "leader_id": str(row.leader_id) if row.leader_id else None,
             "forward_deadline": row.forward_deadline.isoformat() if row.forward_deadline else None,
+            **({"deadline_pending": True} if row.deadline_pending else {}),
         },
     )
     view = NominationView(row=row)
@@ -106,6 +108,17 @@ def _self_fields(
     policy = policies.resolve(uow.session, data.get("policy"))
     forward_days = policies.params_of(policy).self_nomination_forward_days
     routing = domain.self_routing(channel, clock.today(), forward_days)
+    if routing.deadline_pending:
+        # Another process may have loaded the year: look in the table before leaving the
+        # deadline pending. The lock orders this against a concurrent load, which fills in the
+        # deadlines pending when it runs: either it sees this nomination, or this sees the year.
+        calendar_registry.lock(uow.session)
+        tried: set[int] = set()
+        while (year := routing.pending_year) is not None and year not in tried:
+            tried.add(year)
+            if not calendar_registry.refresh_year(uow.session, year):
+                break
+            routing = domain.self_routing(channel, clock.today(), forward_days)
     return {
         "candidate_id": actor.candidate_id,
         "strengths": data.get("strengths") or "",
@@ -114,6 +127,7 @@ def _self_fields(
         "policy_id": policy.id,
         "status": routing.status.value,
         "forward_deadline": routing.forward_deadline,
+        "deadline_pending": routing.deadline_pending,
     }
 
 
