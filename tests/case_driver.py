@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -139,7 +140,7 @@ class Driver:
                 self.http.post(
                     "/api/v1/decision-bodies",
                     json={
-                        "name": f"市委常委会{size}",
+                        "name": f"市委常委会{size}-{uuid.uuid4().hex[:8]}",
                         "kind": "standing_committee",
                         "org_unit": "市委",
                     },

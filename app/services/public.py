@@ -91,6 +91,12 @@ def lodge_objection(
     notice = uow.session.get(CaseFact, notice_id)
     if notice is None or notice.kind != "publicity_notice":
         raise NotFound(f"notice {notice_id} not found")
+    corrected = uow.session.scalar(select(CaseFact.id).where(CaseFact.supersedes_id == notice.id))
+    if corrected is not None:
+        raise Conflict(
+            f"this notice was corrected by notice {corrected}; object to that one",
+            rule="PUB-OBJECTIONS",
+        )
     case = case_members.lock_case(uow, notice.case_id)
     now = clock.now()
     if case.stage != Stage.publicity or case.closes_at is None or case.closes_at <= now:

@@ -28,6 +28,9 @@ def upgrade() -> None:
     with op.batch_alter_table("case_candidates", schema=None) as batch_op:
         batch_op.add_column(sa.Column("previous_rank_level", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("previous_rank_since", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("previous_org_unit", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("previous_title", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("previous_promotion_date", sa.Date(), nullable=True))
     with op.batch_alter_table(TABLE, schema=None) as batch_op:
         batch_op.drop_column("status")
         # Facts stored before typed facts are schema 1; the loader refuses them by name.
@@ -85,6 +88,9 @@ def downgrade() -> None:
         batch_op.drop_column("schema_version")
         batch_op.add_column(sa.Column("status", sa.String(length=32), nullable=True))
     with op.batch_alter_table("case_candidates", schema=None) as batch_op:
+        batch_op.drop_column("previous_promotion_date")
+        batch_op.drop_column("previous_title")
+        batch_op.drop_column("previous_org_unit")
         batch_op.drop_column("previous_rank_since")
         batch_op.drop_column("previous_rank_level")
     with op.batch_alter_table("selection_cases", schema=None) as batch_op:

@@ -115,6 +115,7 @@ def test_misconduct_removes_the_only_appointee(d: Driver, tokens: Principals, st
     assert d.case["in_post"] == [a]
     held = cadre(d, a)
     assert (held["rank_level"], held["rank_since"]) == ("county_deputy", "2026-04-07")
+    assert held["last_promotion_date"] == "2026-04-07"
     assert held["on_probation"] is (stage == "probation")
     assert len(held["training_deadlines"]) == 1
     pos = position(d)
@@ -136,6 +137,9 @@ def test_misconduct_removes_the_only_appointee(d: Driver, tokens: Principals, st
     after = cadre(d, a)
     assert (after["rank_level"], after["rank_since"]) == RANK
     assert after["on_probation"] is False
+    # The post, its title and the promotion it counted are gone from the file too.
+    assert (after["org_unit"], after["current_title"]) == ("市发展和改革委员会", "科长")
+    assert after["last_promotion_date"] is None
     assert after["training_deadlines"] == []
     cancelled = deadlines(d, a, "cancelled")
     assert len(cancelled) == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -498,8 +497,6 @@ def test_elected_post_ends_at_appointed(d: Driver, clock: FixedClock) -> None:
     )
     assert wrong["rule"] == "APP-FORM"
     d.appointment(a, form="elected")
-    clock.set(datetime(2026, 4, 8, 1, 0, tzinfo=UTC))
-    d.refresh()
     d.act("appoint")
     assert d.act("begin_probation", status=422)["rule"] == "PROB-TERM"
 
@@ -566,7 +563,6 @@ def test_headcount_checked_again_at_appointment(
             headers={**d.headers, "If-Match": position["etag"]},
         )
     )
-    clock.set(datetime(2026, 3, 9, 1, 0, tzinfo=UTC))
     d.refresh()
     assert d.act("appoint", status=422)["rule"] == "HEADCOUNT"
 
@@ -597,3 +593,40 @@ def test_qual_tenure_three_years_as_lower_principal(d: Driver, since: str, passe
     r = d.targets([a, b], status=201 if passes else 422)
     if not passes:
         assert [(v["rule"], v["subject"]) for v in r["violations"]] == [("QUAL-TENURE", a)]
+
+
+def test_a_fact_is_a_new_version_even_at_the_same_instant(d: Driver) -> None:
+    a, b = _in_recommendation(d)
+    before = d.case["etag"]
+    d.recommend([a, b])  # the clock has not moved
+    assert d.case["etag"] != before
+    # The old ETag no longer moves the case.
+    r = d.http.post(
+        f"{d.url}/transitions",
+        json={"action": "withdraw", "reason": "x"},
+        headers={**d.headers, "If-Match": before},
+    )
+    assert r.status_code == 412
+
+
+def test_a_corrected_notice_takes_no_more_objections(d: Driver, client: TestClient) -> None:
+    _in_publicity(d)
+    first = d.publicise("2026-03-30")
+    d.fact(
+        "publicity-notice",
+        {
+            "start_date": "2026-03-30",
+            "how_to_object": "来信来电 12380",
+            "contact": "12380",
+            "supersedes": first["id"],
+            "correction_reason": "联系方式更正",
+        },
+    )
+    old = client.post(
+        f"/api/v1/public/notices/{first['id']}/objections", json={"content": "反映问题"}
+    )
+    assert old.status_code == 409, old.text
+    assert old.json()["rule"] == "PUB-OBJECTIONS"
+    (notice,) = client.get("/api/v1/public/notices").json()
+    assert notice["notice_id"] != first["id"]
+    assert notice["how_to_object"] == "来信来电 12380"

@@ -26,7 +26,7 @@ from app.api.schemas.cases import (
     TransitionIn,
     ValidationOut,
 )
-from app.api.schemas.common import LIMIT_DESCRIPTION, IsoDateTime, Page
+from app.api.schemas.common import LIMIT_DESCRIPTION, IsoDateTime, Page, QueryBool
 from app.domain.enums import Role, SelectionMethod
 from app.domain.facts import Fact
 from app.domain.workflow import Stage
@@ -86,7 +86,7 @@ def list_cases(
     method: SelectionMethod | None = None,
     updated_after: IsoDateTime | None = None,
     due: Annotated[
-        bool | None,
+        QueryBool | None,
         Query(
             description="Only cases whose publicity window or probation term has run out "
             "and that wait for an action"
@@ -331,7 +331,7 @@ def transition_case(
     response: Response,
     if_match: Annotated[str | None, Header(max_length=200)] = None,
     validate_only: Annotated[
-        bool, Query(description="Evaluate the guards and answer without acting")
+        QueryBool, Query(description="Evaluate the guards and answer without acting")
     ] = False,
 ) -> CaseOut | ValidationOut:
     """The stage changes only here. A refusal is a 422 problem listing every failing rule; an

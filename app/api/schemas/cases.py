@@ -7,10 +7,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from app.api.problems import AllowedActionOut, ViolationOut
-from app.api.schemas.common import LongText, OutModel, ShortText, StrictModel, Text
+from app.api.schemas.common import (
+    AwareDateTime,
+    Date,
+    Ident,
+    Line,
+    LongText,
+    OutModel,
+    ShortText,
+    StrictModel,
+    Text,
+)
 from app.domain import facts as f
 from app.domain.enums import FillMethod, SelectionMethod
 
@@ -25,13 +35,13 @@ class Motion(StrictModel):
     proposer_kind: Literal["main_leader", "leader_in_charge", "org_department"] = Field(
         description="main leader 主要领导 / leader in charge with consent 分管领导 / 组织部门"
     )
-    proposed_by: Annotated[str, Text(200, 1)]
+    proposed_by: Annotated[str, Line(200, 1)]
     recommendation_scope: int = Field(
         ge=1, le=100_000, description="How many people should take part (民主推荐范围)"
     )
     conditions: Annotated[str, Text(4000)] = Field(default="", description="任职条件")
     procedure: Annotated[str, Text(4000)] = Field(default="", description="工作方案/程序")
-    special_post: bool = Field(
+    special_post: StrictBool = Field(
         default=False,
         description="A special post named by the organisation: no democratic recommendation "
         "(REC-REQUIRED exception)",
@@ -47,22 +57,22 @@ class Motion(StrictModel):
 
 class MotionPatch(StrictModel):
     proposer_kind: Literal["main_leader", "leader_in_charge", "org_department"] | None = None
-    proposed_by: Annotated[str, Text(200, 1)] | None = None
+    proposed_by: Annotated[str, Line(200, 1)] | None = None
     recommendation_scope: int | None = Field(default=None, ge=1, le=100_000)
     conditions: Annotated[str, Text(4000)] | None = None
     procedure: Annotated[str, Text(4000)] | None = None
-    special_post: bool | None = None
+    special_post: StrictBool | None = None
     special_post_reason: ShortText | None = None
 
 
 class CaseCreate(StrictModel):
     """Start a case with its motion. `policy` is a policy name (latest version) or id."""
 
-    title: Annotated[str, Text(200, 1)]
+    title: Annotated[str, Line(200, 1)]
     position_id: uuid.UUID
     places: int = Field(ge=1, le=1000, description="Places to fill (HEADCOUNT)")
     method: SelectionMethod
-    policy: Annotated[str, Text(100, 1)] | None = Field(
+    policy: Annotated[str, Ident(100, 1)] | None = Field(
         default=None, examples=["central", "city-7-day-publicity"]
     )
     motion: Motion
@@ -72,7 +82,7 @@ class CaseCreate(StrictModel):
 class CasePatch(StrictModel):
     """Change the motion while the case is in the motion stage (If-Match required)."""
 
-    title: Annotated[str, Text(200, 1)] | None = None
+    title: Annotated[str, Line(200, 1)] | None = None
     places: int | None = Field(default=None, ge=1, le=1000)
     motion: MotionPatch | None = None
 
@@ -82,7 +92,7 @@ class PoolAdd(StrictModel):
 
 
 class TransitionIn(StrictModel):
-    action: Annotated[str, Text(64, 1)] = Field(examples=["start_recommendation"])
+    action: Annotated[str, Ident(64, 1)] = Field(examples=["start_recommendation"])
     reason: Annotated[str, Text(4000)] | None = None
 
 
@@ -123,7 +133,7 @@ class RecommendationRoundIn(FactIn):
     (REC-PARTICIPATION); usable 1 year and for its position (REC-VALIDITY)."""
 
     kind: Literal["talk", "meeting"]
-    held_on: date
+    held_on: Date
     participants: Count
     position_id: uuid.UUID | None = Field(
         default=None, description="Position the round was directed at (default: this case's)"
@@ -145,7 +155,7 @@ class ScoreIn(StrictModel):
     dissatisfaction_rate: (
         Annotated[Decimal, Field(ge=0, le=1, max_digits=7, decimal_places=5)] | None
     ) = Field(default=None, description="The same as a fraction (0.3 = 30 %); give one of the two")
-    canvassing: bool = Field(default=False, description="走门子、拉选票 (COMP-CANVASSING)")
+    canvassing: StrictBool = Field(default=False, description="走门子、拉选票 (COMP-CANVASSING)")
 
     @model_validator(mode="after")
     def _one_rate(self) -> ScoreIn:
@@ -170,17 +180,17 @@ class ExceptionApprovalIn(FactIn):
 
     candidate_id: uuid.UUID
     kinds: list[Literal["service", "tenure", "skip_level"]] = Field(min_length=1, max_length=3)
-    approved_by: Annotated[str, Text(200, 1)]
-    document_no: Annotated[str, Text(100, 1)]
-    approved_on: date
+    approved_by: Annotated[str, Line(200, 1)]
+    document_no: Annotated[str, Ident(100, 1)]
+    approved_on: Date
     reason: Required
 
 
 class TargetDecisionIn(FactIn):
     """The collective decision that fixes the inspection targets (确定考察对象, REC-NOT-VOTES)."""
 
-    decided_by: Annotated[str, Text(200, 1)] = Field(examples=["部务会"])
-    decided_on: date
+    decided_by: Annotated[str, Line(200, 1)] = Field(examples=["部务会"])
+    decided_on: Date
     minutes: Required
     candidate_ids: Ids
     equal_number_reason: Annotated[str, Text(2000)] | None = Field(
@@ -192,20 +202,20 @@ class InspectionNoticeIn(FactIn):
     """考察预告 (INS-NOTICE)."""
 
     candidate_ids: Ids = Field(default_factory=list, description="Default: every target")
-    period_start: date
-    period_end: date
+    period_start: Date
+    period_end: Date
     team: Annotated[str, Text(2000, 1)]
-    contact: Annotated[str, Text(200, 1)]
+    contact: Annotated[str, Line(200, 1)]
     how_to_report: Required
-    published_on: date
+    published_on: Date
 
 
 class TeamMember(StrictModel):
-    name: Annotated[str, Text(100, 1)]
+    name: Annotated[str, Line(100, 1)]
     unit: ShortText = ""
-    leader: bool = Field(default=False, description="Team leader (组长, ACC-TRACE)")
+    leader: StrictBool = Field(default=False, description="Team leader (组长, ACC-TRACE)")
     related_candidate_ids: Ids = Field(default_factory=list)
-    recused: bool = False
+    recused: StrictBool = False
 
 
 class InspectionTeamIn(FactIn):
@@ -217,17 +227,17 @@ class InspectionTeamIn(FactIn):
 class FourMusts(StrictModel):
     """凡提四必 (INS-FOUR-MUSTS)."""
 
-    dossier_audited: bool
-    personal_matters_checked: bool
-    discipline_opinion_received: bool
-    complaints_verified: bool
+    dossier_audited: StrictBool
+    personal_matters_checked: StrictBool
+    discipline_opinion_received: StrictBool
+    complaints_verified: StrictBool
 
 
 class IntegrityConclusion(StrictModel):
     text: Required
-    party_secretary_signed: bool
-    discipline_secretary_signed: bool
-    signed_on: date
+    party_secretary_signed: StrictBool
+    discipline_secretary_signed: StrictBool
+    signed_on: Date
 
 
 class InspectionReportIn(FactIn):
@@ -245,7 +255,7 @@ class InspectionReportIn(FactIn):
     key_interviews: LongText = ""
     four_musts: FourMusts
     integrity_conclusion: IntegrityConclusion
-    previous_unit_inspected: bool = False
+    previous_unit_inspected: StrictBool = False
     previous_unit: ShortText = ""
 
 
@@ -263,7 +273,7 @@ class ConsultationIn(FactIn):
 
     party: Literal["leaders", "united_front", "co_managing"]
     candidate_id: uuid.UUID | None = None
-    consulted_on: date
+    consulted_on: Date
     answer: Literal["agree", "disagree", "no_answer"]
     note: Annotated[str, Text(2000)] = ""
 
@@ -298,7 +308,7 @@ class FullCommitteeOpinionsIn(StrictModel):
     """Urgent case of a full-committee post decided by the standing committee."""
 
     full_committee_id: uuid.UUID
-    solicited_on: date
+    solicited_on: Date
     summary: Required
     urgent_reason: Required
 
@@ -311,15 +321,15 @@ class DecisionMeetingIn(FactIn):
     votes_for > half of the roster (not of those present)."""
 
     body_id: uuid.UUID = Field(description="The decision body (常委会, 党组, 全委会 ...)")
-    held_at: datetime
-    place: Annotated[str, Text(200, 1)]
+    held_at: AwareDateTime
+    place: Annotated[str, Line(200, 1)]
     attendee_ids: Ids = Field(description="Roster members present (实到会成员)")
     recusals: list[RecusalIn] = Field(default_factory=list, max_length=100)
     voting_method: Literal["secret_ballot", "show_of_hands", "oral"] = "secret_ballot"
-    host: Annotated[str, Text(100, 1)]
-    recorder: Annotated[str, Text(100, 1)]
-    host_signed: bool
-    recorder_signed: bool
+    host: Annotated[str, Line(100, 1)]
+    recorder: Annotated[str, Line(100, 1)]
+    host_signed: StrictBool
+    recorder_signed: StrictBool
     discussion: Required
     decision: Required
     results: list[BallotResult] = Field(min_length=1, max_length=100)
@@ -334,7 +344,7 @@ class ReconsiderationIn(FactIn):
     """A vote to reopen the decision (复议, DEC-RECONSIDER): more than half of all members of
     the deciding body's roster on that day."""
 
-    held_on: date
+    held_on: Date
     attendee_ids: Ids
     votes_for: Count
     reason: Required
@@ -343,9 +353,9 @@ class ReconsiderationIn(FactIn):
 class PublicityNoticeIn(FactIn):
     """The pre-appointment notice (任前公示). The end is computed (PUB-DURATION)."""
 
-    start_date: date
+    start_date: Date
     how_to_object: Required
-    contact: Annotated[str, Text(200, 1)]
+    contact: Annotated[str, Line(200, 1)]
     exception_reasons: dict[str, Annotated[str, Text(2000, 1)]] = Field(
         default_factory=dict,
         max_length=100,
@@ -358,8 +368,8 @@ class ObjectionIn(FactIn):
 
     candidate_id: uuid.UUID | None = None
     content: Annotated[str, Text(5000, 1)]
-    has_specific_leads: bool = True
-    contact: Annotated[str, Text(200)] | None = Field(
+    has_specific_leads: StrictBool = True
+    contact: Annotated[str, Line(200)] | None = Field(
         default=None, description="Confidential; never shown publicly"
     )
 
@@ -369,8 +379,8 @@ class FindingIn(FactIn):
 
     finding: Literal["appoint", "postpone", "not_appoint"]
     investigation: Required
-    investigated_by: Annotated[str, Text(200, 1)]
-    concluded_on: date
+    investigated_by: Annotated[str, Line(200, 1)]
+    concluded_on: Date
 
 
 class ObjectionFindingIn(FindingIn):
@@ -378,8 +388,8 @@ class ObjectionFindingIn(FindingIn):
 
 
 class Talk(StrictModel):
-    held_on: date
-    by: Annotated[str, Text(200, 1)]
+    held_on: Date
+    by: Annotated[str, Line(200, 1)]
     summary: Annotated[str, Text(4000)] = ""
 
 
@@ -388,8 +398,8 @@ class AppointmentIn(FactIn):
 
     candidate_id: uuid.UUID
     form: FillMethod
-    notice_no: Annotated[str, Text(100)] = ""
-    appointed_on: date
+    notice_no: Annotated[str, Ident(100)] = ""
+    appointed_on: Date
     talk: Talk
 
 
@@ -397,8 +407,8 @@ class ProbationAssessmentIn(FactIn):
     """Assessment at the end of probation (试用期满考核, PROB-OUTCOME)."""
 
     candidate_id: uuid.UUID
-    assessed_on: date
-    competent: bool
+    assessed_on: Date
+    competent: StrictBool
     summary: Required
 
 
@@ -484,6 +494,18 @@ class TallyOut(OutModel):
     participants: int
 
 
+class MotionOut(OutModel):
+    """The motion as it stands (动议); the scope changes by amendment after the motion stage."""
+
+    proposer_kind: str
+    proposed_by: str
+    recommendation_scope: int = Field(description="参加推荐人员范围 (REC-SCOPE)")
+    conditions: str = ""
+    procedure: str = ""
+    special_post: bool = False
+    special_post_reason: str = ""
+
+
 class CaseCandidateOut(OutModel):
     candidate_id: uuid.UUID
     name: str
@@ -524,7 +546,7 @@ class CaseOut(OutModel):
     position_id: uuid.UUID
     free_places: int
     policy: PolicyRef
-    motion: dict[str, Any]
+    motion: MotionOut
     candidates: list[CaseCandidateOut]
     recommendation_tallies: dict[Literal["talk", "meeting"], list[TallyOut]] = Field(
         description="Counted rounds' votes, per kind, never mixed (REC-SEPARATE-TALLY)"

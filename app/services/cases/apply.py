@@ -70,6 +70,8 @@ def _appoint(
     position = ld.position
     cc.appointed_on = on
     cc.previous_rank_level, cc.previous_rank_since = c.rank_level, c.rank_since
+    cc.previous_org_unit, cc.previous_title = c.org_unit, c.current_title
+    cc.previous_promotion_date = c.last_promotion_date
     required = ld.policy.training_hours_required
     if cc.training_deferred and c.training_hours_5y < required:
         # QUAL-TRAINING-DUE: completed within one year after the appointment, and tracked.
@@ -106,7 +108,10 @@ def _vacate(
     for occ in repo.open_tenures(uow.session, ld.case.id, c.id):
         occ.until = ld.snap.today
         ld.occupied -= 1
+    # The cadre's file as it was before this case appointed them.
     c.rank_level, c.rank_since = cc.previous_rank_level, cc.previous_rank_since
+    c.org_unit, c.current_title = cc.previous_org_unit or "", cc.previous_title or ""
+    c.last_promotion_date = cc.previous_promotion_date
     c.on_probation = False
     c.updated_at = now
     if cc.training_deadline is not None:

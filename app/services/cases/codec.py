@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from functools import cache
 from typing import Any
 
@@ -41,7 +42,7 @@ def decode(row: CaseFact, superseded_by: dict[Any, Any]) -> Fact:
         seq=row.seq,
         stage=row.stage,
         value=value,
-        recorded_at=row.created_at,
+        recorded_at=row.created_at.astimezone(UTC),  # one spelling of an instant everywhere
         candidate_id=row.candidate_id,
         supersedes=row.supersedes_id,
         superseded_by=superseded_by.get(row.id),

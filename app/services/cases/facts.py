@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.orm.attributes import flag_modified
+
 from app.db import bodies_repo
 from app.db import cases_repo as repo
 from app.db.models import CaseFact
@@ -121,6 +123,7 @@ def record(
     if kind.name == "scope_amendment":
         case.motion = {**case.motion, "recommendation_scope": data["recommendation_scope"]}
     case.updated_at = now
+    flag_modified(case, "updated_at")  # a new fact is a new version (ETag), same clock or not
     audit.case_entry(
         uow.session,
         case,
