@@ -67,6 +67,8 @@ class Candidate(Base):
     __table_args__ = (
         CheckConstraint("grassroots_years >= 0", name="grassroots_nonneg"),
         CheckConstraint("training_hours_5y >= 0", name="training_nonneg"),
+        # Lists page in (created_at, id) order (app/services/pagination.py).
+        Index("ix_candidates_created", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -101,7 +103,10 @@ class ReservePoolEntry(Base):
     """Membership of the reserve pool (后备干部库); removal closes the row, never deletes it."""
 
     __tablename__ = "reserve_pool_entries"
-    __table_args__ = (Index("ix_reserve_pool_open", "candidate_id", "removed_at"),)
+    __table_args__ = (
+        Index("ix_reserve_pool_open", "candidate_id", "removed_at"),
+        Index("ix_reserve_pool_added", "added_at", "id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id"))
@@ -118,6 +123,9 @@ class MisconductRecord(Base):
     """Misconduct on the cadre's file (DISC-MISCONDUCT). Append-only."""
 
     __tablename__ = "misconduct_records"
+    __table_args__ = (
+        Index("ix_misconduct_candidate_recorded", "candidate_id", "recorded_at", "id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id"), index=True)
@@ -133,7 +141,10 @@ class Position(Base):
     """A post with its approved headcount (核定职数). Free places are derived from occupants."""
 
     __tablename__ = "positions"
-    __table_args__ = (CheckConstraint("headcount >= 1", name="headcount_positive"),)
+    __table_args__ = (
+        CheckConstraint("headcount >= 1", name="headcount_positive"),
+        Index("ix_positions_created", "created_at", "id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True, default=None)
@@ -259,7 +270,12 @@ class SelectionCase(Base):
     """
 
     __tablename__ = "selection_cases"
-    __table_args__ = (CheckConstraint("places >= 1", name="places_positive"),)
+    __table_args__ = (
+        CheckConstraint("places >= 1", name="places_positive"),
+        # The case list pages in (created_at, id) order, often filtered by stage.
+        Index("ix_selection_cases_created", "created_at", "id"),
+        Index("ix_selection_cases_stage_created", "stage", "created_at", "id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     title: Mapped[str] = mapped_column(String(200))
@@ -285,7 +301,10 @@ class CaseCandidate(Base):
     """A candidate's standing inside a case (pool → … → appointed, or out with a rule id)."""
 
     __tablename__ = "case_candidates"
-    __table_args__ = (UniqueConstraint("case_id", "candidate_id"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "candidate_id"),
+        Index("ix_case_candidates_case_added", "case_id", "added_at", "id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("selection_cases.id"))

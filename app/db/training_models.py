@@ -27,6 +27,7 @@ class TrainingDeadline(Base):
         CheckConstraint(
             "completed_hours IS NULL OR completed_hours >= 0", name="completed_hours_nonneg"
         ),
+        Index("ix_training_deadlines_due_id", "due_on", "id"),
         CheckConstraint(
             "completed_on IS NULL OR cancelled_at IS NULL", name="completed_or_cancelled"
         ),
