@@ -12,15 +12,13 @@ from fastapi import APIRouter, Body, Header, Query, Response, status
 from app.api.deps import ActorDep, ClockDep, UowDep
 from app.api.problems import ViolationOut
 from app.api.responses import PROBLEMS, no_store
+from app.api.schemas.case_facts import FACT_BODIES, FactIn, FindingIn
 from app.api.schemas.cases import (
-    FACT_BODIES,
     FACT_OUT,
     CaseCreate,
     CaseOut,
     CasePatch,
     CaseSummaryOut,
-    FactIn,
-    FindingIn,
     PoolAdd,
     RecordOut,
     TransitionIn,
