@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.api import docs as api_docs
 from app.api.admission import Admission
 from app.api.auth_first import RequireBearer
 from app.api.idempotency import Idempotency
@@ -60,8 +61,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
+        # Served by app/api/docs.py with local assets (no CDN).
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
     )
     app.state.settings = settings
@@ -87,6 +89,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     # Outermost: who the client is (X-Forwarded-For only from CADRE_TRUSTED_PROXIES).
     app.add_middleware(ClientAddress, trusted=settings.trusted_proxy_networks)
+    if docs:
+        api_docs.install(app, "/openapi.json")
     app.include_router(health.router)
     for router in api_routers(settings):
         app.include_router(router)

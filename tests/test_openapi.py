@@ -16,6 +16,7 @@ from typing import Any, Literal
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 from starlette.routing import Route
 
 from app.main import create_app
@@ -195,7 +196,8 @@ def test_every_limit_parameter_is_bounded(document: dict[str, Any]) -> None:
 
 def _undocumented(app: FastAPI) -> list[str]:
     document = app.openapi()
-    docs = {app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url}
+    # The documentation pages themselves (served with local assets by app/api/docs.py).
+    docs = {"/docs", "/redoc", app.openapi_url, app.swagger_ui_oauth2_redirect_url}
     missing: list[str] = []
     for route in app.routes:
         if not isinstance(route, Route) or route.path in docs:
@@ -279,3 +281,18 @@ def test_every_integer_a_client_sends_is_bounded(document: dict[str, Any]) -> No
             where = f"{label} body ({media})"
             unbounded += _unbounded_integers(document, content.get("schema", {}), where, set())
     assert not unbounded, "integers without minimum and maximum:\n" + "\n".join(unbounded)
+
+
+@pytest.mark.parametrize(
+    ("page", "asset"), [("/docs", "swagger-ui-bundle.js"), ("/redoc", "redoc.standalone.js")]
+)
+def test_docs_render_without_internet(client: TestClient, page: str, asset: str) -> None:
+    """The pages load their scripts from this server, never from a CDN (intranet use)."""
+    html = client.get(page)
+    assert html.status_code == 200
+    assert f"/docs-assets/{asset}" in html.text
+    assert "cdn." not in html.text
+    assert "fonts.googleapis" not in html.text
+    script = client.get(f"/docs-assets/{asset}")
+    assert script.status_code == 200
+    assert len(script.content) > 100_000
