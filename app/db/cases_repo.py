@@ -15,11 +15,9 @@ from app.db.models import (
     CaseCandidate,
     CaseFact,
     MisconductRecord,
-    Position,
     PositionOccupant,
     ReservePoolEntry,
     SelectionCase,
-    SelectionPolicy,
 )
 
 
@@ -32,14 +30,6 @@ def case(
     if lock and postgres:
         stmt = stmt.with_for_update()
     return session.scalars(stmt).first()
-
-
-def position_and_policy(session: Session, c: SelectionCase) -> tuple[Position, SelectionPolicy]:
-    position = session.get(Position, c.position_id)
-    policy = session.get(SelectionPolicy, c.policy_id)
-    assert position is not None
-    assert policy is not None
-    return position, policy
 
 
 def members(session: Session, case_id: uuid.UUID) -> list[tuple[CaseCandidate, Candidate]]:

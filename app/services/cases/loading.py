@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from sqlalchemy.orm import Session
+
 from app.db import cases_repo as repo
 from app.db.models import (
     Candidate,
@@ -49,25 +51,51 @@ from app.services.cases import codec
 from app.services.context import Clock
 
 
+@dataclass(frozen=True)
+class PolicyRef:
+    """A selection policy as a case uses it. Policies are immutable: cached per process."""
+
+    id: uuid.UUID
+    name: str
+    version: int
+    params: PolicyParams
+
+
+_POLICIES: dict[uuid.UUID, PolicyRef] = {}
+
+# Stages whose guards judge qualifications, which need the reserve pool and misconduct on file
+# (QUAL-*, EXC-*, EXCL-*, RES-POOL-REQUIRED): elsewhere those two queries are skipped.
+QUALIFYING_STAGES = frozenset({"recommendation", "decision"})
+
+
 @dataclass
 class Loaded:
     case: SelectionCase
     position: Position
-    policy_row: SelectionPolicy
-    policy: PolicyParams
+    policy_row: PolicyRef
     members: list[tuple[CaseCandidate, Candidate]]
     facts: list[Fact]
-    in_pool: set[uuid.UUID]
-    misconduct: dict[uuid.UUID, list[MisconductRecord]]
     occupied: int
     now: datetime
+    session: Session
+    in_pool: set[uuid.UUID] | None = None
+    misconduct: dict[uuid.UUID, list[MisconductRecord]] | None = None
     snap: CaseSnapshot = field(init=False)
 
     def __post_init__(self) -> None:
         self.refresh()
 
-    def refresh(self) -> CaseSnapshot:
-        """Rebuild the snapshot from the loaded rows as they are now (no SQL)."""
+    @property
+    def policy(self) -> PolicyParams:
+        return self.policy_row.params
+
+    def refresh(self, *, qualifying: bool = False) -> CaseSnapshot:
+        """Rebuild the snapshot from the loaded rows as they are now. SQL runs only the first
+        time the stage (or the caller) needs the qualification data."""
+        if (qualifying or self.case.stage in QUALIFYING_STAGES) and self.in_pool is None:
+            ids = [c.id for _, c in self.members]
+            self.in_pool = repo.in_pool(self.session, ids) if ids else set()
+            self.misconduct = repo.misconduct(self.session, ids) if ids else {}
         self.snap = snapshot(self)
         return self.snap
 
@@ -83,23 +111,35 @@ def get(uow: UnitOfWork, case_id: uuid.UUID, *, lock: bool) -> SelectionCase:
     return found
 
 
-def load(uow: UnitOfWork, case: SelectionCase, clock: Clock) -> Loaded:
+def policy_ref(session: Session, policy_id: uuid.UUID) -> PolicyRef:
+    found = _POLICIES.get(policy_id)
+    if found is None:
+        row = session.get(SelectionPolicy, policy_id)
+        assert row is not None
+        found = PolicyRef(row.id, row.name, row.version, policies.params_of(row))
+        _POLICIES[policy_id] = found
+    return found
+
+
+def load(uow: UnitOfWork, case: SelectionCase, clock: Clock, *, qualifying: bool = False) -> Loaded:
+    """Everything the rules of the case's stage need, in one pass (`qualifying`: also the
+    qualification data whatever the stage, e.g. for misconduct consequences)."""
     s = uow.session
-    position, policy_row = repo.position_and_policy(s, case)
-    members = repo.members(s, case.id)
-    ids = [c.id for _, c in members]
-    return Loaded(
+    position = s.get(Position, case.position_id)
+    assert position is not None
+    ld = Loaded(
         case=case,
         position=position,
-        policy_row=policy_row,
-        policy=policies.params_of(policy_row),
-        members=members,
+        policy_row=policy_ref(s, case.policy_id),
+        members=repo.members(s, case.id),
         facts=codec.decode_all(repo.facts(s, case.id)),
-        in_pool=repo.in_pool(s, ids) if ids else set(),
-        misconduct=repo.misconduct(s, ids) if ids else {},
         occupied=repo.occupied(s, position.id),
         now=clock.now(),
+        session=s,
     )
+    if qualifying:
+        ld.refresh(qualifying=True)
+    return ld
 
 
 def _date(v: object) -> date:
@@ -201,7 +241,7 @@ def snapshot(ld: Loaded) -> CaseSnapshot:
                 candidate_id=str(c.id),
                 name=c.name,
                 standing=Standing(cc.standing),
-                profile=profile(c, c.id in ld.in_pool, ld.misconduct.get(c.id, [])),
+                profile=profile(c, c.id in (ld.in_pool or ()), (ld.misconduct or {}).get(c.id, [])),
                 approvals=_approvals(ld.facts, c.id),
                 current_post_since=_current_post_since(c),
                 exceptional=cc.exceptional,
