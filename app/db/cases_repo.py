@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import (
@@ -20,38 +20,48 @@ from app.db.models import (
     SelectionCase,
 )
 
+# The statements of every request are built once (building them costs more than SQLite takes
+# to run them); each call only binds its values.
+_CASE = select(SelectionCase).where(SelectionCase.id == bindparam("case_id"))
+_CASE_FOR_UPDATE = _CASE.with_for_update()
+_MEMBERS = (
+    select(CaseCandidate, Candidate)
+    .join(Candidate, Candidate.id == CaseCandidate.candidate_id)
+    .where(CaseCandidate.case_id == bindparam("case_id"))
+    .order_by(CaseCandidate.added_at, CaseCandidate.id)
+)
+_FACTS = select(CaseFact).where(CaseFact.case_id == bindparam("case_id")).order_by(CaseFact.seq)
+_LAST_FACT_SEQ = select(func.max(CaseFact.seq)).where(CaseFact.case_id == bindparam("case_id"))
+_OCCUPIED = (
+    select(func.count())
+    .select_from(PositionOccupant)
+    .where(
+        PositionOccupant.position_id == bindparam("position_id"), PositionOccupant.until.is_(None)
+    )
+)
+
 
 def case(
     session: Session, case_id: uuid.UUID, *, lock: bool, postgres: bool
 ) -> SelectionCase | None:
     """A case; for change, SELECT ... FOR UPDATE on PostgreSQL (SQLite holds the write lock
     from BEGIN IMMEDIATE already)."""
-    stmt = select(SelectionCase).where(SelectionCase.id == case_id)
-    if lock and postgres:
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt).first()
+    stmt = _CASE_FOR_UPDATE if lock and postgres else _CASE
+    return session.scalars(stmt, {"case_id": case_id}).first()
 
 
 def members(session: Session, case_id: uuid.UUID) -> list[tuple[CaseCandidate, Candidate]]:
-    rows = session.execute(
-        select(CaseCandidate, Candidate)
-        .join(Candidate, Candidate.id == CaseCandidate.candidate_id)
-        .where(CaseCandidate.case_id == case_id)
-        .order_by(CaseCandidate.added_at, CaseCandidate.id)
-    ).all()
+    rows = session.execute(_MEMBERS, {"case_id": case_id}).all()
     return [(cc, c) for cc, c in rows]
 
 
-def facts(session: Session, case_id: uuid.UUID, kind: str | None = None) -> list[CaseFact]:
-    stmt = select(CaseFact).where(CaseFact.case_id == case_id)
-    if kind is not None:
-        stmt = stmt.where(CaseFact.kind == kind)
-    return list(session.scalars(stmt.order_by(CaseFact.seq)))
+def facts(session: Session, case_id: uuid.UUID) -> list[CaseFact]:
+    return list(session.scalars(_FACTS, {"case_id": case_id}))
 
 
 def next_fact_seq(session: Session, case_id: uuid.UUID) -> int:
     """Facts are ordered by this, never by time (many facts share a timestamp)."""
-    last = session.scalar(select(func.max(CaseFact.seq)).where(CaseFact.case_id == case_id))
+    last = session.scalar(_LAST_FACT_SEQ, {"case_id": case_id})
     return int(last or 0) + 1
 
 
@@ -77,14 +87,7 @@ def misconduct(
 
 
 def occupied(session: Session, position_id: uuid.UUID) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(PositionOccupant)
-            .where(PositionOccupant.position_id == position_id, PositionOccupant.until.is_(None))
-        )
-        or 0
-    )
+    return int(session.scalar(_OCCUPIED, {"position_id": position_id}) or 0)
 
 
 def open_tenures(
