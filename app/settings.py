@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/cadre.db"
     # Keyed hash for API tokens (HMAC-SHA256): a database dump alone cannot verify tokens.
     token_pepper: str = "dev"  # noqa: S105 (development default; refused in production)
+    # Key of the record's hash chain (纪实, REC-RECORD: HMAC-SHA256). Held outside the database,
+    # so that whoever can write the database cannot recompute the chain after editing it.
+    # A placeholder is refused in production when the record is written or verified
+    # (app/services/audit.record_key).
+    record_key: str = "dev"
     docs_enabled: bool = True
     # Uploads (self-nomination evidence, NOM-SELF-CHANNEL).
     attachment_dir: str = "var/attachments"

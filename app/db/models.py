@@ -225,6 +225,9 @@ class RecordEntry(Base):
     request_id: Mapped[str | None] = mapped_column(String(64), default=None)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # 1: unkeyed SHA-256 (entries written before migration 0011); 2: HMAC-SHA256 with the
+    # record key over every shown field (app/services/audit.py).
+    hash_version: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
 
 
 class IdempotencyKey(Base):
@@ -293,6 +296,10 @@ class SelectionCase(Base):
     created_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(index=True)
+    # The head of the case's record (seq and hash of its last entry), written with every entry:
+    # a truncated record no longer reaches it (REC-RECORD).
+    record_head_seq: Mapped[int | None] = mapped_column(Integer, default=None)
+    record_head_hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

@@ -191,14 +191,16 @@ def record(
     uow: UnitOfWork, actor: Actor, case_id: uuid.UUID, *, privileged: bool
 ) -> dict[str, Any]:
     actor.role_for("record.read")
-    get(uow, case_id, lock=False)
+    case = get(uow, case_id, lock=False)
     entries = _entries(uow, case_id)
-    bad = audit.verify(entries)
+    # The keyed chain, the head the case's row carries, and the case's stage against the record.
+    bad, problems = audit.check_case(case, entries)
     return {
         "case_id": case_id,
         "entries": [_entry_out(e, privileged) for e in entries],
-        "verified": bad is None,
+        "verified": not problems,
         "first_bad_seq": bad,
+        "problems": problems,
     }
 
 

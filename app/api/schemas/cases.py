@@ -272,5 +272,11 @@ class RecordEntryOut(OutModel):
 class RecordOut(OutModel):
     case_id: uuid.UUID
     entries: list[RecordEntryOut]
-    verified: bool = Field(description="The hash chain verifies (REC-RECORD)")
+    verified: bool = Field(
+        description="The keyed hash chain verifies, reaches the head the case's row carries, "
+        "and the case's stage is the one its record ends in (REC-RECORD)"
+    )
     first_bad_seq: int | None = None
+    problems: list[str] = Field(
+        default_factory=list, description="What does not verify, in words (empty when verified)"
+    )
