@@ -50,6 +50,13 @@ def case(
     return session.scalars(stmt, {"case_id": case_id}).first()
 
 
+def case_by_external_id(session: Session, external_id: str) -> uuid.UUID | None:
+    found: uuid.UUID | None = session.scalar(
+        select(SelectionCase.id).where(SelectionCase.external_id == external_id)
+    )
+    return found
+
+
 def members(session: Session, case_id: uuid.UUID) -> list[tuple[CaseCandidate, Candidate]]:
     rows = session.execute(_MEMBERS, {"case_id": case_id}).all()
     return [(cc, c) for cc, c in rows]
@@ -134,6 +141,7 @@ def known_candidates(session: Session, ids: Sequence[uuid.UUID]) -> set[uuid.UUI
 def list_stmt(
     *,
     stage: str | None,
+    external_id: str | None,
     position_id: uuid.UUID | None,
     candidate_id: uuid.UUID | None,
     method: str | None,
@@ -144,6 +152,8 @@ def list_stmt(
     stmt = select(SelectionCase)
     if stage:
         stmt = stmt.where(SelectionCase.stage == stage)
+    if external_id:
+        stmt = stmt.where(SelectionCase.external_id == external_id)
     if position_id:
         stmt = stmt.where(SelectionCase.position_id == position_id)
     if method:

@@ -281,6 +281,7 @@ class SelectionCase(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True, default=None)
     title: Mapped[str] = mapped_column(String(200))
     position_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("positions.id"), index=True)
     policy_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("selection_policies.id"))

@@ -97,6 +97,7 @@ def case_view(ld: Loaded, *, privileged: bool) -> dict[str, Any]:
         }
     return {
         "id": case.id,
+        "external_id": case.external_id,
         "title": case.title,
         "stage": case.stage,
         "stage_label_zh": STAGE_LABELS[Stage(case.stage)],

@@ -209,3 +209,30 @@ def test_more_approved_than_places_is_refused(client: TestClient, tokens: Princi
     d.act("submit_for_decision")
     d.decide([a, b], votes_for=7)
     assert d.act("approve", status=422)["rule"] == "HEADCOUNT"
+
+
+def test_a_case_carries_the_hr_systems_id(client: TestClient, tokens: Principals) -> None:
+    org = tokens["org_department"]
+    d = Driver(client, org)
+    pos = d.position()
+    body = {
+        "title": "选拔副主任",
+        "external_id": "HR-2026-0042",
+        "position_id": pos["id"],
+        "places": 1,
+        "method": "organisational",
+        "motion": {
+            "proposer_kind": "org_department",
+            "proposed_by": "市委组织部",
+            "recommendation_scope": 30,
+        },
+    }
+    made = ok(client.post("/api/v1/cases", json=body, headers=org), 201)
+    assert made["external_id"] == "HR-2026-0042"
+    found = ok(client.get("/api/v1/cases", params={"external_id": "HR-2026-0042"}, headers=org))
+    assert [c["id"] for c in found["items"]] == [made["id"]]
+    assert found["items"][0]["external_id"] == "HR-2026-0042"
+    again = client.post("/api/v1/cases", json=body, headers=org)
+    assert again.status_code == 409, again.text
+    listed = ok(client.get("/api/v1/cases", params={"external_id": "HR-2026-0042"}, headers=org))
+    assert len(listed["items"]) == 1

@@ -67,6 +67,9 @@ class CaseCreate(StrictModel):
     """Start a case with its motion. `policy` is a policy name (latest version) or id."""
 
     title: Annotated[str, Line(200, 1)]
+    external_id: Annotated[str, Ident(100, 1)] | None = Field(
+        default=None, description="The HR system's own id of this selection (unique)"
+    )
     position_id: uuid.UUID
     places: int = Field(ge=1, le=1000, description="Places to fill (HEADCOUNT)")
     method: SelectionMethod
@@ -200,6 +203,7 @@ class PublicityWindowOut(OutModel):
 
 class CaseOut(OutModel):
     id: uuid.UUID
+    external_id: str | None
     title: str
     stage: str
     stage_label_zh: str
@@ -232,6 +236,7 @@ class CaseOut(OutModel):
 
 class CaseSummaryOut(OutModel):
     id: uuid.UUID
+    external_id: str | None
     title: str
     stage: str
     method: SelectionMethod

@@ -53,8 +53,11 @@ def create(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) ->
     raise_if(headcount(data["places"], free))
     pool_ids: list[uuid.UUID] = data.pop("candidate_ids", []) or []
     _ensure_candidates(uow, pool_ids)
+    if data.get("external_id") and repo.case_by_external_id(uow.session, data["external_id"]):
+        raise Conflict(f"external_id {data['external_id']!r} is already used by another case")
     case = SelectionCase(
         title=data["title"],
+        external_id=data.get("external_id"),
         position_id=position.id,
         policy_id=policy_row.id,
         method=data["method"],

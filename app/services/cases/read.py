@@ -29,6 +29,7 @@ def listing(
     cursor: str | None,
     limit: int,
     stage: str | None = None,
+    external_id: str | None = None,
     position_id: uuid.UUID | None = None,
     candidate_id: uuid.UUID | None = None,
     method: str | None = None,
@@ -39,6 +40,7 @@ def listing(
     actor.role_for("cases.read")
     stmt = repo.list_stmt(
         stage=stage,
+        external_id=external_id,
         position_id=position_id,
         candidate_id=candidate_id,
         method=method,
