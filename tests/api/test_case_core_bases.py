@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.case_checks import refused, refused_action, state
 from tests.case_driver import BRIEFING, Driver, meeting, ok
 from tests.conftest import Principals
 
@@ -26,48 +27,6 @@ def d(client: TestClient, tokens: Principals) -> Driver:
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def state(d: Driver, path: str | None = None) -> dict[str, Any]:
-    """Everything a refused request must leave as it was."""
-    case = ok(d.http.get(d.url, headers=d.headers))
-    out: dict[str, Any] = {
-        "version": case["version"],
-        "etag": case["etag"],
-        "stage": case["stage"],
-        "motion": case["motion"],
-        "candidates": case["candidates"],
-        "facts": case["facts"],
-        "record": len(ok(d.http.get(f"{d.url}/record", headers=d.headers))["entries"]),
-    }
-    if path is not None:
-        out["listed"] = d.http.get(f"{d.url}/{path}", headers=d.headers).json()
-    return out
-
-
-def refused(
-    d: Driver, path: str, body: dict[str, Any], status: int = 422, rule: str | None = None
-) -> dict[str, Any]:
-    """POST a fact that must be refused; the case, the fact list and the record stay as they
-    were."""
-    before = state(d, path)
-    r = d.http.post(f"{d.url}/{path}", json=body, headers=d.headers)
-    assert r.status_code == status, f"{path}: {r.status_code}: {r.text}"
-    assert r.headers["content-type"].startswith("application/problem+json")
-    problem: dict[str, Any] = r.json()
-    if rule is not None:
-        assert problem["rule"] == rule, problem
-    assert state(d, path) == before
-    return problem
-
-
-def refused_action(d: Driver, action: str, rule: str, reason: str | None = None) -> set[str]:
-    """A transition refused under `rule`; nothing changed. Returns every rule it names."""
-    before = state(d)
-    problem = d.act(action, status=422, reason=reason)
-    assert problem["rule"] == rule, problem
-    assert state(d) == before
-    return {v["rule"] for v in problem["violations"]}
 
 
 def rules_of(problem: dict[str, Any]) -> set[str]:

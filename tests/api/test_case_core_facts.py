@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.case_checks import listing, refused, refused_action, state
 from tests.case_driver import BRIEFING, Driver, ok, report
 from tests.conftest import Principals
 
@@ -39,44 +40,6 @@ def other(client: TestClient, tokens: Principals) -> Driver:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def state(d: Driver, path: str | None = None) -> dict[str, Any]:
-    case = ok(d.http.get(d.url, headers=d.headers))
-    out: dict[str, Any] = {
-        "version": case["version"],
-        "etag": case["etag"],
-        "stage": case["stage"],
-        "motion": case["motion"],
-        "candidates": case["candidates"],
-        "facts": case["facts"],
-        "tallies": case["recommendation_tallies"],
-        "record": len(ok(d.http.get(f"{d.url}/record", headers=d.headers))["entries"]),
-    }
-    if path is not None:
-        out["listed"] = listing(d, path)
-    return out
-
-
-def refused(
-    d: Driver, path: str, body: dict[str, Any], status: int = 422, rule: str | None = None
-) -> dict[str, Any]:
-    before = state(d, path)
-    r = d.http.post(f"{d.url}/{path}", json=body, headers=d.headers)
-    assert r.status_code == status, f"{path}: {r.status_code}: {r.text}"
-    assert r.headers["content-type"].startswith("application/problem+json")
-    problem: dict[str, Any] = r.json()
-    if rule is not None:
-        assert problem["rule"] == rule, problem
-    assert state(d, path) == before
-    return problem
-
-
-def listing(d: Driver, path: str, headers: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    r = d.http.get(f"{d.url}/{path}", headers=headers or d.headers)
-    assert r.status_code == 200, r.text
-    found: list[dict[str, Any]] = r.json()
-    return found
-
-
 def targets_body(d: Driver, cids: list[str], **over: Any) -> dict[str, Any]:
     return {
         "decided_by": "部务会",
@@ -85,12 +48,6 @@ def targets_body(d: Driver, cids: list[str], **over: Any) -> dict[str, Any]:
         "candidate_ids": cids,
         **over,
     }
-
-
-def refused_action(d: Driver, action: str, rule: str) -> None:
-    before = state(d)
-    assert d.act(action, status=422)["rule"] == rule
-    assert state(d) == before
 
 
 def not_found(d: Driver, url: str) -> None:

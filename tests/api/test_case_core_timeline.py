@@ -15,6 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.services.context import FixedClock
+from tests.case_checks import refused as refused_any
+from tests.case_checks import refused_action, state
 from tests.case_driver import BRIEFING, CHINA, Driver, ok, report
 from tests.conftest import Principals
 
@@ -27,22 +29,6 @@ def d(client: TestClient, tokens: Principals) -> Driver:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def state(d: Driver, path: str | None = None) -> dict[str, Any]:
-    case = ok(d.http.get(d.url, headers=d.headers))
-    out: dict[str, Any] = {
-        "version": case["version"],
-        "etag": case["etag"],
-        "stage": case["stage"],
-        "candidates": case["candidates"],
-        "facts": case["facts"],
-        "publicity": case["publicity"],
-        "record": len(ok(d.http.get(f"{d.url}/record", headers=d.headers))["entries"]),
-    }
-    if path is not None:
-        out["listed"] = d.http.get(f"{d.url}/{path}", headers=d.headers).json()
-    return out
-
-
 def refused(
     d: Driver,
     path: str,
@@ -50,23 +36,8 @@ def refused(
     rule: str | None = "CASE-TIMELINE",
     status: int = 422,
 ) -> dict[str, Any]:
-    before = state(d, path)
-    r = d.http.post(f"{d.url}/{path}", json=body, headers=d.headers)
-    assert r.status_code == status, f"{path}: {r.status_code}: {r.text}"
-    assert r.headers["content-type"].startswith("application/problem+json")
-    problem: dict[str, Any] = r.json()
-    if rule is not None:
-        assert problem["rule"] == rule, problem
-    assert state(d, path) == before
-    return problem
-
-
-def refused_action(d: Driver, action: str, rule: str) -> set[str]:
-    before = state(d)
-    problem = d.act(action, status=422)
-    assert problem["rule"] == rule, problem
-    assert state(d) == before
-    return {v["rule"] for v in problem["violations"]}
+    """A fact refused (by default under CASE-TIMELINE); nothing changes."""
+    return refused_any(d, path, body, status=status, rule=rule)
 
 
 def china(day: str, hh: int = 9, mm: int = 0, ss: int = 0) -> datetime:
