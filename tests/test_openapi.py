@@ -8,6 +8,7 @@ settings (what production serves); test-only routes exist only under CADRE_ENVIR
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -296,3 +297,10 @@ def test_docs_render_without_internet(client: TestClient, page: str, asset: str)
     script = client.get(f"/docs-assets/{asset}")
     assert script.status_code == 200
     assert len(script.content) > 100_000
+
+
+def test_schema_names_are_unique_and_plain() -> None:
+    """Two models of one name get module-qualified names that generated clients trip over."""
+    document = json.loads(EXPORTED.read_text(encoding="utf-8"))
+    qualified = [n for n in document["components"]["schemas"] if n.startswith("app__")]
+    assert not qualified, qualified

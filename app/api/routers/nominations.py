@@ -25,8 +25,8 @@ from app.api.schemas.nominations import (
     InterceptedOut,
     NominationIn,
     NominationOut,
+    NominationRecordEntryOut,
     NominationRecordOut,
-    RecordEntryOut,
 )
 from app.services import nominations as svc
 from app.services.nominations import NominationKind, NominationStatus
@@ -244,7 +244,7 @@ def get_nomination_record(
     entries, verified = svc.record_entries(uow, actor, nomination_id)
     no_store(response)
     return NominationRecordOut(
-        entries=[RecordEntryOut.model_validate(e) for e in entries], verified=verified
+        entries=[NominationRecordEntryOut.model_validate(e) for e in entries], verified=verified
     )
 
 

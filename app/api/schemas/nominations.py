@@ -178,7 +178,7 @@ class CountOut(OutModel):
     count: int
 
 
-class RecordEntryOut(OutModel):
+class NominationRecordEntryOut(OutModel):
     seq: int
     action: str
     actor_id: uuid.UUID | None
@@ -196,7 +196,7 @@ class RecordEntryOut(OutModel):
 class NominationRecordOut(OutModel):
     """The nomination's full-process record (纪实): append-only and hash-linked."""
 
-    entries: list[RecordEntryOut]
+    entries: list[NominationRecordEntryOut]
     verified: bool = Field(description="The hash chain verifies")
 
 
