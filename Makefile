@@ -8,11 +8,16 @@ PORT ?= 8000
 
 .PHONY: install run test test-sqlite test-pg lint fmt openapi bench check migrate clean
 
+# pip shows its progress: the first install takes two to three minutes.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo ">>> Setting up $(VENV) (first run, or pyproject.toml changed): this takes a few minutes"
+	@test -x $(BIN)/python || { echo ">>> Creating the virtualenv $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo ">>> Upgrading pip"
+	$(BIN)/python -m pip install --progress-bar on --upgrade pip
+	@echo ">>> Installing cadre-selection and its dependencies (editable, with the dev tools)"
+	$(BIN)/python -m pip install --progress-bar on -e '.[dev]'
+	@touch $(STAMP)
+	@echo ">>> $(VENV) is ready"
 
 install: $(STAMP)
 
@@ -22,6 +27,7 @@ migrate: install
 
 run: migrate
 	$(BIN)/cadre bootstrap-dev
+	@echo ">>> Serving on http://$(HOST):$(PORT) (make run PORT=8080 HOST=0.0.0.0 to change; Ctrl-C stops)"
 	$(BIN)/uvicorn app.main:app --factory --host $(HOST) --port $(PORT) --no-proxy-headers
 
 # The whole suite; under CI=true the PostgreSQL run is mandatory (see tests/conftest.py).

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from app.db.engine import make_engine
+from app.db.unit_models import ROOT_UNIT_ID
 from app.domain.enums import Role
 from app.main import create_app
 from app.services import auth
@@ -154,7 +155,10 @@ class Principals:
         *,
         org_unit: str = "市委组织部",
         candidate_id: uuid.UUID | None = None,
+        unit_id: uuid.UUID = ROOT_UNIT_ID,
+        levels: list[str] | None = None,
     ) -> tuple[dict[str, str], uuid.UUID]:
+        """A principal bound to `unit_id`'s subtree at `levels` (None: all; default: root)."""
         with self.factory() as session:
             issued = auth.create_principal_with_token(
                 session,
@@ -164,6 +168,8 @@ class Principals:
                 pepper=PEPPER,
                 now=START,
                 candidate_id=candidate_id,
+                unit_id=unit_id,
+                scope_levels=levels,
             )
             session.commit()
         return {"Authorization": f"Bearer {issued.token}"}, issued.principal_id

@@ -145,7 +145,9 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
             session,
             name="fuzz admin",
             org_unit="市委组织部",
-            roles=[Role.ADMIN],
+            # 三员分立: the administrator alone reads no personnel data; the fuzzing principal
+            # also holds the organisation department's role so that every operation is reached.
+            roles=[Role.ADMIN, Role.ORG_DEPARTMENT],
             pepper=PEPPER,
             now=START,
         )

@@ -201,7 +201,7 @@ def _issue(
             session,
             name="security test",
             org_unit="市委组织部",
-            roles=[Role.ADMIN],
+            roles=[Role.ORG_DEPARTMENT],
             pepper=PEPPER,
             now=START - timedelta(days=1),
             expires_at=START + expires_in if expires_in is not None else None,

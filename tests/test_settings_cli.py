@@ -55,4 +55,6 @@ def test_token_create_prints_a_token(fresh_db: str) -> None:
         cli, ["token", "create", "--name", "HR", "--role", "org_department", "--role", "auditor"]
     )
     assert result.exit_code == 0, result.output
-    assert result.output.strip().startswith("cad_")
+    # The id and prefix first, the secret alone on the last line (scripts read that line).
+    assert result.output.strip().splitlines()[-1].startswith("cad_")
+    assert result.output.startswith("token ")

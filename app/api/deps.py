@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.idempotency import SCOPE_KEY as IDEMPOTENCY_SCOPE_KEY
 from app.db.uow import UnitOfWork
@@ -33,7 +36,9 @@ async def get_clock(request: Request) -> Clock:
     return clock
 
 
-def get_uow(request: Request) -> Iterator[UnitOfWork]:
+async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    """The request's unit of work. No I/O here: the session connects on its first statement,
+    inside the endpoint's worker thread, which also closes it (app/api/routing.py)."""
     # Safe methods only read: they never take SQLite's write lock.
     read_only = request.method in {"GET", "HEAD"}
     uow = UnitOfWork(request.app.state.session_factory, read_only=read_only)
@@ -44,35 +49,68 @@ def get_uow(request: Request) -> Iterator[UnitOfWork]:
     try:
         yield uow
     finally:
-        uow.rollback()
+        # Normally closed already by the endpoint's thread; closing again does no I/O.
         uow.close()
 
 
-# scope="function": the session closes before the response is sent, never after.
 UowDep = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-def get_actor(
+@dataclass(frozen=True)
+class PendingActor:
+    """A bearer token not yet checked: `resolve_actor` checks it in the endpoint's thread."""
+
+    token: str
+    request_id: str
+    pepper: str
+    now: datetime
+    session_factory: sessionmaker[Session]
+
+
+async def get_actor(
     request: Request,
-    uow: UowDep,
     settings: SettingsDep,
     clock: ClockDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send Authorization: Bearer <token>")
-    request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
-    actor = auth.authenticate(
-        uow.session,
-        credentials.credentials,
+    # The id the observability middleware validated (and echoes), else the client's, else new.
+    request_id = (
+        getattr(request.state, "request_id", None)
+        or request.headers.get("x-request-id")
+        or str(uuid.uuid4())
+    )
+    pending = PendingActor(
+        token=credentials.credentials,
+        request_id=request_id[:64],
         pepper=settings.token_pepper,
         now=clock.now(),
-        request_id=request_id[:64],
+        session_factory=request.app.state.session_factory,
     )
-    # The token lookup and the use case share one transaction (one BEGIN per request).
-    return actor
+    # Typed as Actor for the endpoints: the route class (app/api/routing.py) swaps in the
+    # authenticated Actor before the endpoint runs.
+    return pending  # type: ignore[return-value]
+
+
+def resolve_actor(pending: PendingActor, uow: UnitOfWork | None) -> Actor:
+    """Check the token, in the request's own transaction when it has one (one BEGIN)."""
+    if uow is not None:
+        return _authenticate(uow, pending)
+    with UnitOfWork(pending.session_factory, read_only=True) as own:
+        return _authenticate(own, pending)
+
+
+def _authenticate(uow: UnitOfWork, pending: PendingActor) -> Actor:
+    return auth.authenticate(
+        uow.session,
+        pending.token,
+        pepper=pending.pepper,
+        now=pending.now,
+        request_id=pending.request_id,
+    )
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]

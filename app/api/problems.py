@@ -31,7 +31,9 @@ from app.domain.errors import (
 from app.services.calendar import how_to_load
 from app.services.errors import Unauthenticated
 
-PROBLEM_BASE = "https://cadre-selection.dev/problems/"
+# Relative (RFC 9457 §3.1.1): resolved against the answer's URL, so it resolves on an intranet;
+# the pages are served by app/api/contract.py.
+PROBLEM_BASE = "/problems/"
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("app.errors")
 

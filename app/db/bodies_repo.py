@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -35,30 +35,21 @@ def touch_body(body: DecisionBody, at: datetime) -> None:
     flag_modified(body, "updated_at")
 
 
-def list_bodies(
-    session: Session,
+def list_stmt(
     *,
-    after: tuple[datetime, uuid.UUID] | None,
-    limit: int,
     kind: str | None = None,
     org_unit: str | None = None,
-) -> list[DecisionBody]:
-    """Up to `limit` + 1 bodies in (created_at, id) order after the keyset `after`."""
+    updated_after: datetime | None = None,
+) -> Select[DecisionBody]:
+    """The bodies matching the filters (the caller orders and pages them)."""
     stmt = select(DecisionBody)
     if kind is not None:
         stmt = stmt.where(DecisionBody.kind == kind)
     if org_unit is not None:
         stmt = stmt.where(DecisionBody.org_unit == org_unit)
-    if after is not None:
-        at, rid = after
-        stmt = stmt.where(
-            or_(
-                DecisionBody.created_at > at,
-                and_(DecisionBody.created_at == at, DecisionBody.id > rid),
-            )
-        )
-    stmt = stmt.order_by(DecisionBody.created_at, DecisionBody.id).limit(limit + 1)
-    return list(session.scalars(stmt))
+    if updated_after is not None:
+        stmt = stmt.where(DecisionBody.updated_at > updated_after)
+    return stmt
 
 
 def members_of(session: Session, body_id: uuid.UUID) -> list[DecisionBodyMember]:

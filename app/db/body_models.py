@@ -23,6 +23,9 @@ class DecisionBody(Base):
     __table_args__ = (
         UniqueConstraint("org_unit", "name"),
         Index("ix_decision_bodies_created", "created_at", "id"),
+        # The list's sort orders (migration 0016).
+        Index("ix_decision_bodies_updated_id", "updated_at", "id"),
+        Index("ix_decision_bodies_name_id", "name", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

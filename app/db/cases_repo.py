@@ -140,7 +140,7 @@ def known_candidates(session: Session, ids: Sequence[uuid.UUID]) -> set[uuid.UUI
 
 def list_stmt(
     *,
-    stage: str | None,
+    stage: Sequence[str] | None,
     external_id: str | None,
     position_id: uuid.UUID | None,
     candidate_id: uuid.UUID | None,
@@ -150,8 +150,8 @@ def list_stmt(
     due_stages: Sequence[str],
 ) -> Select[Any]:
     stmt = select(SelectionCase)
-    if stage:
-        stmt = stmt.where(SelectionCase.stage == stage)
+    if stage:  # any of the stages
+        stmt = stmt.where(SelectionCase.stage.in_(stage))
     if external_id:
         stmt = stmt.where(SelectionCase.external_id == external_id)
     if position_id:

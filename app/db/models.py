@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, new_id
+from app.db.unit_models import ROOT_UNIT_ID
 
 # --- identity -------------------------------------------------------------------------------
 
@@ -37,6 +38,11 @@ class Principal(Base):
     name: Mapped[str] = mapped_column(String(200))
     org_unit: Mapped[str] = mapped_column(String(200))
     roles: Mapped[list[object]] = mapped_column(JSON)
+    # Management scope (干部管理权限): the subtree of this unit, at these rank levels (NULL: all).
+    unit_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("org_units.id"), default=ROOT_UNIT_ID, server_default=ROOT_UNIT_ID.hex
+    )
+    scope_levels: Mapped[list[object] | None] = mapped_column(JSON, default=None)
     candidate_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("candidates.id"), default=None
     )
@@ -51,6 +57,8 @@ class ApiToken(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     principal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("principals.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The public start of the secret (`cad_` + 8 characters) to name it by; NULL before 0017.
+    token_prefix: Mapped[str | None] = mapped_column(String(16), index=True, default=None)
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -69,6 +77,9 @@ class Candidate(Base):
         CheckConstraint("training_hours_5y >= 0", name="training_nonneg"),
         # Lists page in (created_at, id) order (app/services/pagination.py).
         Index("ix_candidates_created", "created_at", "id"),
+        # The list's sort orders (migration 0016): (columns..., id) serves x and -x.
+        Index("ix_candidates_updated_id", "updated_at", "id"),
+        Index("ix_candidates_name_id", "name", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -83,6 +94,13 @@ class Candidate(Base):
     grassroots_years: Mapped[Decimal] = mapped_column(Numeric(4, 1))
     education: Mapped[str] = mapped_column(String(32))
     org_unit: Mapped[str] = mapped_column(String(200), default="")
+    # The unit whose management authority covers this cadre (app/services/scope.py).
+    unit_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("org_units.id"),
+        default=ROOT_UNIT_ID,
+        server_default=ROOT_UNIT_ID.hex,
+        index=True,
+    )
     current_title: Mapped[str] = mapped_column(String(200), default="")
     rank_level: Mapped[str | None] = mapped_column(String(32), default=None)
     rank_since: Mapped[date | None] = mapped_column(Date, default=None)
@@ -94,7 +112,7 @@ class Candidate(Base):
     sanctions: Mapped[list[object]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
-    updated_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime] = mapped_column()
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -144,11 +162,20 @@ class Position(Base):
     __table_args__ = (
         CheckConstraint("headcount >= 1", name="headcount_positive"),
         Index("ix_positions_created", "created_at", "id"),
+        # The list's sort orders (migration 0016): (columns..., id) serves x and -x.
+        Index("ix_positions_updated_id", "updated_at", "id"),
+        Index("ix_positions_title_id", "title", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True, default=None)
     org_unit: Mapped[str] = mapped_column(String(200), index=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("org_units.id"),
+        default=ROOT_UNIT_ID,
+        server_default=ROOT_UNIT_ID.hex,
+        index=True,
+    )
     title: Mapped[str] = mapped_column(String(200))
     rank_level: Mapped[str] = mapped_column(String(32))
     fill_method: Mapped[str] = mapped_column(String(16))
@@ -181,7 +208,12 @@ class SelectionPolicy(Base):
     """A named, immutable, versioned set of local parameters (central floor or tighter)."""
 
     __tablename__ = "selection_policies"
-    __table_args__ = (UniqueConstraint("name", "version"),)
+    __table_args__ = (
+        UniqueConstraint("name", "version"),
+        # The list's sort orders (migration 0016).
+        Index("ix_selection_policies_created_id", "created_at", "id"),
+        Index("ix_selection_policies_name_version_id", "name", "version", "id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(100))
@@ -278,6 +310,10 @@ class SelectionCase(Base):
         # The case list pages in (created_at, id) order, often filtered by stage.
         Index("ix_selection_cases_created", "created_at", "id"),
         Index("ix_selection_cases_stage_created", "stage", "created_at", "id"),
+        # The list's sort orders (migration 0016): (columns..., id) serves x and -x.
+        Index("ix_selection_cases_updated_id", "updated_at", "id"),
+        Index("ix_selection_cases_title_id", "title", "id"),
+        Index("ix_selection_cases_stage_updated", "stage", "updated_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -296,7 +332,7 @@ class SelectionCase(Base):
     version: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
     created_at: Mapped[datetime]
-    updated_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime] = mapped_column()
     # The head of the case's record (seq and hash of its last entry), written with every entry:
     # a truncated record no longer reaches it (REC-RECORD).
     record_head_seq: Mapped[int | None] = mapped_column(Integer, default=None)
@@ -312,6 +348,8 @@ class CaseCandidate(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "candidate_id"),
         Index("ix_case_candidates_case_added", "case_id", "added_at", "id"),
+        # Statistics and promotions read the appointees of a period (migration 0018).
+        Index("ix_case_candidates_appointed_on", "appointed_on"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -364,4 +402,12 @@ class CaseFact(Base):
     created_at: Mapped[datetime]
 
 
-from app.db import body_models, calendar_models, nomination_models, training_models  # noqa: F401,E402
+from app.db import (  # noqa: F401,E402
+    body_models,
+    cadre_file_models,
+    calendar_models,
+    event_models,
+    nomination_models,
+    training_models,
+    unit_models,
+)

@@ -40,6 +40,7 @@ class Nomination(Base):
             "votes_for >= 0 AND votes_against >= 0 AND votes_abstain >= 0", name="votes_nonneg"
         ),
         Index("ix_nominations_created", "created_at", "id"),
+        Index("ix_nominations_updated_id", "updated_at", "id"),  # sort=updated_at (0016)
         # GET /nominations/intercepted: lodged self-nominations past their forward deadline.
         Index("ix_nominations_forward", "status", "forward_deadline"),
     )

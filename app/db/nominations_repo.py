@@ -109,20 +109,20 @@ def _keyset(stmt: Select[*Ts], after: tuple[datetime, uuid.UUID] | None, limit: 
     return stmt.order_by(Nomination.created_at, Nomination.id).limit(limit + 1)
 
 
-def page(
-    session: Session,
+def list_stmt(
     grants: Sequence[Grant],
     *,
-    after: tuple[datetime, uuid.UUID] | None,
-    limit: int,
     kind: str | None = None,
     status: str | None = None,
     candidate_id: uuid.UUID | None = None,
     case_id: uuid.UUID | None = None,
-) -> list[Nomination]:
-    """The visible nominations matching the filters, oldest first (`limit` + 1 at most)."""
+    updated_after: datetime | None = None,
+) -> Select[Nomination]:
+    """The visible nominations matching the filters (the caller orders and pages them)."""
     stmt = select(Nomination).where(*_filters(grants, kind, status, candidate_id, case_id))
-    return list(session.scalars(_keyset(stmt, after, limit)))
+    if updated_after is not None:
+        stmt = stmt.where(Nomination.updated_at > updated_after)
+    return stmt
 
 
 def count(
@@ -133,15 +133,13 @@ def count(
     status: str | None = None,
     candidate_id: uuid.UUID | None = None,
     case_id: uuid.UUID | None = None,
+    within: ColumnElement[bool] | None = None,
 ) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Nomination)
-            .where(*_filters(grants, kind, status, candidate_id, case_id))
-        )
-        or 0
-    )
+    """`within`: a further condition (the caller's management scope), None for none."""
+    where = _filters(grants, kind, status, candidate_id, case_id)
+    if within is not None:
+        where.append(within)
+    return int(session.scalar(select(func.count()).select_from(Nomination).where(*where)) or 0)
 
 
 def waiting_past(
@@ -150,6 +148,7 @@ def waiting_past(
     *,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
+    within: ColumnElement[bool] | None = None,
 ) -> list[tuple[Nomination, str]]:
     """Self-nominations still lodged with a unit party leader whose forward deadline is on or
     before the given day, each with the leader's name, oldest first (`limit` + 1 at most)."""
@@ -162,6 +161,8 @@ def waiting_past(
             Nomination.forward_deadline <= deadline_on_or_before,
         )
     )
+    if within is not None:
+        stmt = stmt.where(within)
     return [(n, name) for n, name in session.execute(_keyset(stmt, after, limit))]
 
 
@@ -231,6 +232,15 @@ def principal_roles(session: Session, principal_id: uuid.UUID) -> frozenset[str]
     """The principal's roles (None: no such principal)."""
     p = session.get(Principal, principal_id)
     return None if p is None else frozenset(str(r) for r in p.roles)
+
+
+def principal_unit(session: Session, principal_id: uuid.UUID) -> uuid.UUID | None:
+    """The unit a principal is bound to (None: no such principal)."""
+    return session.scalar(select(Principal.unit_id).where(Principal.id == principal_id))
+
+
+def candidate_unit(session: Session, candidate_id: uuid.UUID) -> uuid.UUID | None:
+    return session.scalar(select(Candidate.unit_id).where(Candidate.id == candidate_id))
 
 
 def candidate_exists(session: Session, candidate_id: uuid.UUID) -> bool:

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import weakref
 from types import TracebackType
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.engine import READ_ONLY
 
+_READ_ONLY_ENGINES: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def _read_only(engine: Engine) -> Engine:
+    """The same engine and pool, its connections marked read-only (a deferred BEGIN)."""
+    found = _READ_ONLY_ENGINES.get(engine)
+    if found is None:
+        found = _READ_ONLY_ENGINES[engine] = engine.execution_options(**{READ_ONLY: True})
+    return found
+
 
 class UnitOfWork:
+    """Creating one does no I/O: the session connects on its first statement."""
+
     def __init__(self, factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._factory = factory
-        self.session: Session = factory()
-        if read_only:
+        bind = factory.kw.get("bind")
+        if read_only and isinstance(bind, Engine):
             # SQLite: a deferred BEGIN, so that reads never take the write lock.
-            self.session.connection(execution_options={READ_ONLY: True})
+            self.session: Session = factory(bind=_read_only(bind))
+        else:
+            self.session = factory()
 
     @property
     def is_postgres(self) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from importlib import metadata
 
 import chinese_calendar
@@ -186,7 +186,8 @@ def publicity_window(
     # Every day of the window is looked up, so a calendar-day end reaching into an uncovered
     # year raises too: nothing in the window is guessed.
     total = sum(1 for i in range((end - start).days + 1) if is_working_day(start + i * _DAY))
-    closes_at = datetime.combine(end + _DAY, time(0), tzinfo=CHINA_TZ)
+    # Midnight China time after the last day, held in UTC: every instant is answered in UTC.
+    closes_at = datetime.combine(end + _DAY, time(0), tzinfo=CHINA_TZ).astimezone(UTC)
     return PublicityWindow(start=start, end=end, working_days=total, closes_at=closes_at)
 
 

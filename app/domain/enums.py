@@ -13,8 +13,11 @@ class Role(StrEnum):
     DISCIPLINE_INSPECTION = "discipline_inspection"  # 纪检监察机关
     UNIT_PARTY_LEADER = "unit_party_leader"  # 单位党组织主要负责人
     CADRE = "cadre"  # 干部本人
-    AUDITOR = "auditor"  # 审计/监督（只读）
+    AUDITOR = "auditor"  # 安全审计员: reads the record and the access log, changes nothing
+    # 三员分立 (separation of duties): the system administrator (系统管理员) runs the system and
+    # reads no personnel data; the security administrator (安全保密管理员) grants roles and scopes.
     ADMIN = "admin"
+    SECURITY_ADMIN = "security_admin"
 
 
 class Gender(StrEnum):

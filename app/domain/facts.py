@@ -6,7 +6,9 @@ that supersedes the old one, with a reason (both stay in the record). Server-der
 of the stored value so that a fact reads back exactly as the guards judged it.
 
 Bumping a kind's layout bumps SCHEMA_VERSION; the loader refuses a stored fact whose version
-it does not know rather than guessing (app/db/facts_repo.py).
+it does not know rather than guessing (app/services/cases/codec.py). A version whose layout the
+current one only extends with defaulted fields stays in READABLE_SCHEMA_VERSIONS: its facts read
+with those defaults.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-SCHEMA_VERSION = 2
+# 3: who is responsible for a step (ACC-TRACE): `organised_by` of a recommendation round.
+SCHEMA_VERSION = 3
+# Version 2 facts lack only fields that version 3 adds with a default ("": not recorded).
+READABLE_SCHEMA_VERSIONS = frozenset({2, 3})
 
 
 # --- recommendation (民主推荐) ------------------------------------------------------------------
@@ -45,6 +50,8 @@ class RecommendationRound:
     scope_size: int = 0
     position_id: uuid.UUID | None = None
     counted: bool = False
+    # Who organised the round (组织推荐的责任人, ACC-TRACE); "" in facts of schema 2.
+    organised_by: str = ""
 
 
 @dataclass(frozen=True)

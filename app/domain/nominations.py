@@ -89,6 +89,8 @@ class ChannelChoice:
     author_id: uuid.UUID | None  # the lodging principal
     leader_id: uuid.UUID | None = None
     leader_roles: frozenset[str] | None = None  # the named principal's roles; None: nobody
+    # Management authority: the named leader is bound to the cadre's own unit (None: unknown).
+    leader_same_unit: bool | None = None
 
 
 def channel_violations(choice: ChannelChoice) -> list[Violation]:
@@ -123,6 +125,14 @@ def channel_violations(choice: ChannelChoice) -> list[Violation]:
         ]
     if choice.leader_id == choice.author_id:
         return [Violation("NOM-SELF-CHANNEL", "a self-nomination cannot be lodged with yourself")]
+    if choice.leader_same_unit is False:
+        return [
+            Violation(
+                "NOM-SELF-CHANNEL",
+                f"leader_id {choice.leader_id} is the party leader of another unit: a cadre "
+                "lodges with their own unit's party leader",
+            )
+        ]
     return []
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
+import os
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db.models import RecordEntry, SelectionCase
+from app.services import outbox
 from app.services.context import Actor
 from app.settings import PLACEHOLDER_SECRETS, Settings
 
@@ -29,6 +32,12 @@ class RecordKeyMissing(RuntimeError):
 
 def record_key() -> bytes:
     """The chain's key, CADRE_RECORD_KEY: from the environment, never from the database."""
+    # Settings() costs ~0.1 ms (it parses the whole environment): built once per value.
+    return _record_key(os.environ.get("CADRE_RECORD_KEY"), os.environ.get("CADRE_ENVIRONMENT"))
+
+
+@functools.lru_cache(maxsize=4)
+def _record_key(_key: str | None, _environment: str | None) -> bytes:
     settings = Settings()
     if settings.environment == "production" and settings.record_key in PLACEHOLDER_SECRETS:
         raise RecordKeyMissing(
@@ -109,14 +118,22 @@ def append(
     to_stage: str | None = None,
     rules: Sequence[object] = (),
     payload: dict[str, Any] | None = None,
+    head: tuple[int, str] | None = None,
 ) -> RecordEntry:
-    """Append one entry; the subject's row lock (or the unique seq) orders concurrent writers."""
-    last = session.execute(
-        select(RecordEntry.seq, RecordEntry.hash)
-        .where(RecordEntry.subject_type == subject_type, RecordEntry.subject_id == subject_id)
-        .order_by(RecordEntry.seq.desc())
-        .limit(1)
-    ).first()
+    """Append one entry; the subject's row lock (or the unique seq) orders concurrent writers.
+
+    `head`: the chain's last (seq, hash) when the caller holds it under the subject's row lock
+    (a case row carries its head), which spares the lookup.
+    """
+    last = (
+        head
+        or session.execute(
+            select(RecordEntry.seq, RecordEntry.hash)
+            .where(RecordEntry.subject_type == subject_type, RecordEntry.subject_id == subject_id)
+            .order_by(RecordEntry.seq.desc())
+            .limit(1)
+        ).first()
+    )
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     at = at.astimezone(UTC)
     entry = RecordEntry(
@@ -140,6 +157,7 @@ def append(
     )
     entry.hash = keyed_hash(record_key(), prev, keyed_fields(entry))
     session.add(entry)
+    outbox.stage(session, entry)  # its change-feed event, written at commit
     return entry
 
 
@@ -158,13 +176,21 @@ def case_entry(
     to_stage: str | None = _SAME,
     rules: Sequence[object] = (),
     payload: dict[str, Any] | None = None,
+    locked: bool = False,
 ) -> RecordEntry:
     """One entry of a case's 纪实; facts keep the stage, transitions name from and to.
 
     The case's row carries the record's head (seq and hash of this entry), so that a record
     cut short no longer reaches it. Written by a plain UPDATE: the case's version (its ETag)
     does not move because the record grew.
+
+    `locked`: the caller holds the case's row lock and changes the row in this transaction
+    anyway (a transition, a new fact). Then the head read from the row is the chain's head, and
+    the new head rides on the same UPDATE as the caller's change: no lookup, no extra UPDATE.
     """
+    head = None
+    if locked and case.record_head_seq is not None and case.record_head_hash is not None:
+        head = (case.record_head_seq, case.record_head_hash)
     entry = append(
         session,
         subject_type="case",
@@ -178,7 +204,12 @@ def case_entry(
         to_stage=case.stage if to_stage == _SAME else to_stage,
         rules=rules,
         payload=payload,
+        head=head,
     )
+    if locked:
+        case.record_head_seq = entry.seq
+        case.record_head_hash = entry.hash
+        return entry
     session.execute(
         update(SelectionCase)
         .where(SelectionCase.id == case.id)
@@ -254,6 +285,33 @@ def check_case(case: SelectionCase, entries: Sequence[RecordEntry]) -> tuple[int
             f"stage column says {case.stage} but the record's last transition ends in {expected}"
         )
     return bad, problems
+
+
+def head_problem(session: Session, case: SelectionCase) -> str | None:
+    """The cheap check every load of a case runs (REC-RECORD): the record's last entry is the
+    head the case's row names, its hash is what its fields and the key give, and the case's
+    stage is where that entry left it. None when all holds. One indexed query; the whole chain
+    is verified by `verify` (the record and verification endpoints)."""
+    last = session.scalars(
+        select(RecordEntry)
+        .where(RecordEntry.subject_type == "case", RecordEntry.subject_id == case.id)
+        .order_by(RecordEntry.seq.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return "the case has no record"
+    if (case.record_head_seq, case.record_head_hash) != (last.seq, last.hash):
+        return (
+            f"the case's row names record head {case.record_head_seq}, "
+            f"but the record ends at entry {last.seq}"
+        )
+    if not hmac.compare_digest(compute_hash(last, last.prev_hash, record_key()) or "", last.hash):
+        return f"entry {last.seq} of the record does not verify"
+    if last.hash_version != KEYED:
+        return f"the record ends in an unkeyed entry ({last.seq})"
+    if last.to_stage != case.stage:
+        return f"the case's stage is {case.stage} but its record leaves it in {last.to_stage}"
+    return None
 
 
 def count(session: Session, subject_type: str, subject_id: uuid.UUID) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -24,10 +24,19 @@ from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.services import audit
 from app.services.context import Actor, Clock
 from app.services.etag import require_match
-from app.services.pagination import decode_cursor, encode_cursor
+from app.services.pagination import ListOrders
 from app.services.retry import retry_transaction
 
 SUBJECT = "decision_body"
+ORDERS = ListOrders(
+    "decision-bodies",
+    DecisionBody.id,
+    {
+        "created_at": (DecisionBody.created_at,),
+        "updated_at": (DecisionBody.updated_at,),
+        "name": (DecisionBody.name,),
+    },
+)
 RULES = ("DEC-ROSTER",)
 
 
@@ -107,17 +116,16 @@ def listing(
     *,
     cursor: str | None,
     limit: int,
+    sort: str | None = None,
     kind: str | None = None,
     org_unit: str | None = None,
+    updated_after: datetime | None = None,
 ) -> tuple[list[BodyView], str | None]:
-    """Bodies in order of registration, each with its members today."""
+    """Bodies in order of registration (or `sort`), each with its members today."""
     actor.role_for("bodies.read")
-    after = decode_cursor(cursor) if cursor else None
-    rows = repo.list_bodies(uow.session, after=after, limit=limit, kind=kind, org_unit=org_unit)
-    nxt = (
-        encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
-    )
-    return _views(uow, rows[:limit], clock.today()), nxt
+    stmt = repo.list_stmt(kind=kind, org_unit=org_unit, updated_after=updated_after)
+    rows = list(uow.session.scalars(ORDERS.page(stmt, sort, cursor, limit)))
+    return _views(uow, rows[:limit], clock.today()), ORDERS.next_cursor(rows, sort, limit)
 
 
 def members(uow: UnitOfWork, actor: Actor, body_id: uuid.UUID) -> list[DecisionBodyMember]:

@@ -13,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from app.db.models import Candidate, MisconductRecord, ReservePoolEntry
 from app.db.uow import UnitOfWork
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.services import audit, training
+from app.services import audit, scope, training
 from app.services.context import Actor, Clock
 from app.services.etag import require_match
-from app.services.pagination import encode_cursor, paginate
+from app.services.pagination import ListOrders
 from app.services.retry import retry_transaction
 
 JSON_FIELDS = ("posts", "appraisals", "sanctions")
@@ -121,10 +121,12 @@ def _view(uow: UnitOfWork, row: Candidate, today: date) -> CandidateView:
     return _views(uow, [row], today)[0]
 
 
-def get_row(uow: UnitOfWork, candidate_id: uuid.UUID) -> Candidate:
+def get_row(uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID) -> Candidate:
+    """The candidate, if it lies in the actor's scope (else the same 404 as a missing id)."""
     row = uow.session.get(Candidate, candidate_id)
     if row is None:
         raise NotFound(f"candidate {candidate_id} not found")
+    scope.require(uow.session, actor, Candidate, candidate_id)
     return row
 
 
@@ -133,6 +135,8 @@ def create(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) ->
     role = actor.role_for("candidates.write")
     now = clock.now()
     pool = data.pop("reserve_pool", None)
+    data["unit_id"] = data.get("unit_id") or scope.default_unit(actor)
+    scope.require_unit(uow.session, actor, data["unit_id"], data.get("rank_level"))
     row = Candidate(**_jsonable(data), created_at=now, updated_at=now)
     _check_consistency(row, clock.today())
     uow.session.add(row)
@@ -176,10 +180,13 @@ def update(
     changes: dict[str, Any],
 ) -> CandidateView:
     role = actor.role_for("candidates.write")
-    row = get_row(uow, candidate_id)
+    row = get_row(uow, actor, candidate_id)
     require_match(if_match, row.version)
     for key, value in _jsonable(changes).items():
         setattr(row, key, value)
+    if "unit_id" in changes or "rank_level" in changes:
+        # Neither moved out of the caller's own scope (the row would vanish from its view).
+        scope.require_unit(uow.session, actor, row.unit_id, row.rank_level)
     _check_consistency(row, clock.today())
     row.updated_at = clock.now()
     try:
@@ -204,7 +211,18 @@ def update(
 def read(uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID, clock: Clock) -> CandidateView:
     """`clock` dates the training deadlines' status (QUAL-TRAINING-DUE)."""
     actor.role_for("candidates.read")
-    return _view(uow, get_row(uow, candidate_id), clock.today())
+    return _view(uow, get_row(uow, actor, candidate_id), clock.today())
+
+
+ORDERS = ListOrders(
+    "candidates",
+    Candidate.id,
+    {
+        "created_at": (Candidate.created_at,),
+        "updated_at": (Candidate.updated_at,),
+        "name": (Candidate.name,),
+    },
+)
 
 
 def listing(
@@ -213,6 +231,7 @@ def listing(
     *,
     cursor: str | None,
     limit: int,
+    sort: str | None = None,
     name: str | None = None,
     external_id: str | None = None,
     rank_level: str | None = None,
@@ -223,7 +242,7 @@ def listing(
     clock: Clock,
 ) -> tuple[list[CandidateView], str | None]:
     actor.role_for("candidates.read")
-    stmt = select(Candidate)
+    stmt = scope.restrict(select(Candidate), actor, Candidate)
     if name:
         stmt = stmt.where(Candidate.name.contains(name, autoescape=True))
     if external_id:
@@ -243,10 +262,6 @@ def listing(
         stmt = stmt.where(
             Candidate.id.in_(open_pool) if in_reserve_pool else Candidate.id.not_in(open_pool)
         )
-    rows = list(
-        uow.session.scalars(paginate(stmt, Candidate.created_at, Candidate.id, cursor, limit))
-    )
-    nxt = (
-        encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
-    )
+    rows = list(uow.session.scalars(ORDERS.page(stmt, sort, cursor, limit)))
+    nxt = ORDERS.next_cursor(rows, sort, limit)
     return _views(uow, rows[:limit], clock.today()), nxt

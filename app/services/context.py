@@ -41,6 +41,15 @@ class FixedClock(Clock):
 
 
 @dataclass(frozen=True)
+class Scope:
+    """The units (the subtree under `path`) and rank levels (None: all) a principal manages."""
+
+    unit_id: uuid.UUID
+    path: str
+    levels: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
 class Actor:
     principal_id: uuid.UUID | None
     name: str
@@ -48,6 +57,9 @@ class Actor:
     roles: frozenset[Role]
     candidate_id: uuid.UUID | None = None
     request_id: str | None = None
+    # Management authority (干部管理权限, app/services/scope.py). None: unrestricted, for the
+    # application's own actors (CLI, jobs); every authenticated principal has one.
+    scope: Scope | None = None
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
@@ -69,10 +81,10 @@ _READERS = frozenset(
         Role.COMMITTEE_SECRETARY,
         Role.DISCIPLINE_INSPECTION,
         Role.AUDITOR,
-        Role.ADMIN,
     }
 )
-_ORG = frozenset({Role.ORG_DEPARTMENT, Role.ADMIN})
+# 三员分立: the system administrator (Role.ADMIN) is in neither set: it reads no personnel data.
+_ORG = frozenset({Role.ORG_DEPARTMENT})
 
 # The single permission table (role x function). Deny by default: a permission not listed
 # here raises KeyError in tests, never silently allows.
@@ -90,9 +102,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "cases.discipline_opinion": _ORG | {Role.DISCIPLINE_INSPECTION},
     "cases.void": _ORG,
     "record.read": _READERS,
+    # Every chain of the record against its key and the latest signed checkpoint (REC-RECORD).
+    "record.verify": frozenset({Role.AUDITOR}),
     "nominations.lodge_self": frozenset({Role.CADRE}),
     "nominations.lodge_signed": frozenset(
-        {Role.UNIT_PARTY_LEADER, Role.COMMITTEE_SECRETARY, Role.ORG_DEPARTMENT, Role.ADMIN}
+        {Role.UNIT_PARTY_LEADER, Role.COMMITTEE_SECRETARY, Role.ORG_DEPARTMENT}
     ),
     "nominations.lodge_org": _ORG,
     "nominations.lodge_committee": _ORG | {Role.COMMITTEE_SECRETARY},
@@ -101,14 +115,20 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # party leader it was lodged with until forwarded).
     "nominations.read_confidential": _ORG,
     "nominations.forward": frozenset({Role.UNIT_PARTY_LEADER}),
-    "nominations.intercepted": frozenset(
-        {Role.ORG_DEPARTMENT, Role.DISCIPLINE_INSPECTION, Role.ADMIN}
-    ),
+    "nominations.intercepted": frozenset({Role.ORG_DEPARTMENT, Role.DISCIPLINE_INSPECTION}),
     "misconduct.write": _ORG | {Role.DISCIPLINE_INSPECTION},
     "misconduct.read": _READERS,
     "pool.read": _READERS,
     "pool.write": _ORG,
     "tokens.admin": frozenset({Role.ADMIN}),
+    # 三员分立: the system administrator keeps the unit tree; every role may read it (names of
+    # units, no personnel); the security administrator grants roles and scopes; the auditor
+    # reads the log of confidential reads.
+    "units.read": frozenset(Role),
+    "units.write": frozenset({Role.ADMIN}),
+    "grants.read": frozenset({Role.SECURITY_ADMIN, Role.AUDITOR}),
+    "grants.write": frozenset({Role.SECURITY_ADMIN}),
+    "access_log.read": frozenset({Role.AUDITOR}),
     # Decision bodies and their rosters (DEC-ROSTER) are kept by the organisation department.
     "bodies.read": _READERS,
     "bodies.write": _ORG,
@@ -119,4 +139,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # years are known; only an administrator loads a year's schedule.
     "calendar.read": frozenset(Role),
     "calendar.write": frozenset({Role.ADMIN}),
+    # The change feed (each event also needs the read permission of its subject, and a
+    # nomination's events follow NOM-SELF-CONFIDENTIAL) and webhook subscriptions.
+    "events.read": _READERS,
+    "webhooks.admin": frozenset({Role.ORG_DEPARTMENT, Role.ADMIN}),
+    # Oversight: aggregate statistics, a cadre's promotions with who was responsible per step
+    # (ACC-TRACE), the organisation department's work queue (it holds self-nominations, which
+    # are confidential: NOM-SELF-CONFIDENTIAL), and the reviews of promotions for discipline
+    # inspection (the organisation department is among those reviewed).
+    "statistics.read": _READERS,
+    "promotions.read": _READERS,
+    "work_queue.read": _ORG,
+    "oversight.reviews": frozenset({Role.DISCIPLINE_INSPECTION}),
 }

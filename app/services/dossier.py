@@ -7,13 +7,11 @@ from collections import defaultdict
 from dataclasses import asdict, is_dataclass, replace
 from typing import Any
 
-from sqlalchemy import select
-
 from app.db.models import RecordEntry
 from app.db.uow import UnitOfWork
 from app.domain.facts import Fact, Objection, PublicityNotice, RecommendationRound
 from app.domain.workflow import IN_POST_STAGES, STAGE_LABELS, Stage, Standing
-from app.services import audit
+from app.services import access_log, record_page
 from app.services.cases.loading import Loaded, get, load
 from app.services.cases.transition import allowed_actions
 from app.services.context import Actor, Clock
@@ -157,16 +155,6 @@ def case_view(ld: Loaded, *, privileged: bool) -> dict[str, Any]:
     }
 
 
-def _entries(uow: UnitOfWork, case_id: uuid.UUID) -> list[RecordEntry]:
-    return list(
-        uow.session.scalars(
-            select(RecordEntry)
-            .where(RecordEntry.subject_type == "case", RecordEntry.subject_id == case_id)
-            .order_by(RecordEntry.seq)
-        )
-    )
-
-
 def _entry_out(e: RecordEntry, privileged: bool) -> dict[str, Any]:
     payload = dict(e.payload)
     if not privileged:
@@ -189,19 +177,33 @@ def _entry_out(e: RecordEntry, privileged: bool) -> dict[str, Any]:
 
 
 def record(
-    uow: UnitOfWork, actor: Actor, case_id: uuid.UUID, *, privileged: bool
+    uow: UnitOfWork,
+    actor: Actor,
+    case_id: uuid.UUID,
+    *,
+    privileged: bool,
+    cursor: str | None = None,
+    limit: int = 100,
+    whole_chain: bool = False,
 ) -> dict[str, Any]:
+    """One page of the record, verified page-wise (record_page); `whole_chain`: the whole
+    chain verified too (O(length))."""
     actor.role_for("record.read")
-    case = get(uow, case_id, lock=False)
-    entries = _entries(uow, case_id)
-    # The keyed chain, the head the case's row carries, and the case's stage against the record.
-    bad, problems = audit.check_case(case, entries)
+    # The record's reader sees what is wrong (problems) rather than a refusal.
+    case = get(uow, case_id, actor=actor, lock=False, verify=False)
+    entries, nxt, bad, problems = record_page.page(uow, case, cursor=cursor, limit=limit)
+    if whole_chain:
+        chain_bad, chain_problems = record_page.chain(uow, case)
+        bad = chain_bad if bad is None else bad
+        problems = list(dict.fromkeys([*problems, *chain_problems]))
     return {
         "case_id": case_id,
         "entries": [_entry_out(e, privileged) for e in entries],
         "verified": not problems,
+        "verification": "chain" if whole_chain else "page",
         "first_bad_seq": bad,
         "problems": problems,
+        "next_cursor": nxt,
     }
 
 
@@ -211,9 +213,13 @@ def dossier(
     """REC-ARCHIVE: motion, plan, tallies, notice, interviews, reports, approval form,
     investigation conclusions, discipline opinion — one JSON document."""
     actor.role_for("record.read")
-    ld = load(uow, get(uow, case_id, lock=False), clock)
+    ld = load(uow, get(uow, case_id, actor=actor, lock=False), clock)
     view = _plain(case_view(ld, privileged=privileged))
     facts = view["facts"]
+    if privileged:
+        # The dossier shows objectors' contact details: a confidential read, logged.
+        shown = [f.id for f in ld.snap.facts if isinstance(f.value, Objection) and f.value.contact]
+        access_log.log_reads(uow, actor, access_log.OBJECTION_CONTACT, shown)
 
     def data(kind: str) -> list[dict[str, Any]]:
         return [f["data"] for f in facts.get(kind, []) if f["current"]]
@@ -283,6 +289,8 @@ def _plain(value: Any) -> Any:
         return _plain(asdict(value))
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, dt.date | dt.datetime):
+    if isinstance(value, dt.datetime):  # instants in UTC with `Z`, as everywhere else
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
         return value.isoformat()
     return value

@@ -18,7 +18,7 @@ from app.db.models import Candidate, MisconductRecord
 from app.db.uow import UnitOfWork
 from app.domain.enums import MisconductKind
 from app.domain.errors import InvalidInput, NotFound
-from app.services import audit, reserve_pool
+from app.services import audit, reserve_pool, scope
 from app.services.cases import removal
 from app.services.context import Actor, Clock
 from app.services.pagination import encode_cursor, paginate
@@ -39,6 +39,7 @@ def record(
     role = actor.role_for("misconduct.write")
     if reserve_pool.lock_candidate(uow, candidate_id) is None:
         raise NotFound(f"candidate {candidate_id} not found")
+    scope.require(uow.session, actor, Candidate, candidate_id)
     today = clock.today()
     if data["occurred_on"] > today:
         raise InvalidInput(
@@ -106,6 +107,7 @@ def listing(
     actor.role_for("misconduct.read")
     if uow.session.get(Candidate, candidate_id) is None:
         raise NotFound(f"candidate {candidate_id} not found")
+    scope.require(uow.session, actor, Candidate, candidate_id)
     stmt = select(MisconductRecord).where(MisconductRecord.candidate_id == candidate_id)
     rows = list(
         uow.session.scalars(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -24,6 +25,7 @@ from app.domain.policy import (
 )
 from app.services import audit
 from app.services.context import Actor, Clock
+from app.services.pagination import ListOrders
 
 DEFAULT_POLICY = "central"
 
@@ -145,11 +147,36 @@ def resolve(session: Session, ref: str | uuid.UUID | None) -> SelectionPolicy:
     return row
 
 
+# Versions never change once written: `updated_at` is their `created_at`, offered so that one
+# incremental-sync loop (`sort=updated_at&updated_after=...`) works on every list.
+ORDERS = ListOrders(
+    "policies",
+    SelectionPolicy.id,
+    {
+        "name": (SelectionPolicy.name, SelectionPolicy.version),
+        "created_at": (SelectionPolicy.created_at,),
+        "updated_at": (SelectionPolicy.created_at,),
+    },
+    default="name",
+)
+
+
 def listing(
-    uow: UnitOfWork, actor: Actor, *, name: str | None, preset: bool | None, latest_only: bool
-) -> list[SelectionPolicy]:
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    name: str | None,
+    preset: bool | None,
+    latest_only: bool,
+    cursor: str | None = None,
+    limit: int = 50,
+    sort: str | None = None,
+    updated_after: datetime | None = None,
+) -> tuple[list[SelectionPolicy], str | None]:
     actor.role_for("policies.read")
     stmt = select(SelectionPolicy)
+    if updated_after is not None:
+        stmt = stmt.where(SelectionPolicy.created_at > updated_after)
     if name:
         stmt = stmt.where(SelectionPolicy.name == name)
     if preset is not None:
@@ -164,8 +191,5 @@ def listing(
             newest,
             (newest.c.name == SelectionPolicy.name) & (newest.c.v == SelectionPolicy.version),
         )
-    return list(
-        uow.session.scalars(
-            stmt.order_by(SelectionPolicy.name, SelectionPolicy.version).limit(1000)
-        )
-    )
+    rows = list(uow.session.scalars(ORDERS.page(stmt, sort, cursor, limit)))
+    return rows[:limit], ORDERS.next_cursor(rows, sort, limit)

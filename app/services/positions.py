@@ -15,10 +15,10 @@ from app.db.uow import UnitOfWork
 from app.domain.enums import FillMethod, RankLevel
 from app.domain.errors import Conflict, InvalidInput, NotFound, raise_if
 from app.domain.guards.motion import headcount
-from app.services import audit
+from app.services import audit, scope
 from app.services.context import Actor, Clock
 from app.services.etag import require_match
-from app.services.pagination import encode_cursor, paginate
+from app.services.pagination import ListOrders
 from app.services.retry import retry_transaction
 
 
@@ -71,20 +71,29 @@ def _views(uow: UnitOfWork, rows: list[Position]) -> list[PositionView]:
     return [PositionView(r, occ[r.id]) for r in rows]
 
 
-def get_row(uow: UnitOfWork, position_id: uuid.UUID) -> Position:
+def get_row(uow: UnitOfWork, actor: Actor, position_id: uuid.UUID) -> Position:
+    """The position, if it lies in the actor's scope (else the same 404 as a missing id)."""
     row = uow.session.get(Position, position_id)
     if row is None:
         raise NotFound(f"position {position_id} not found")
+    scope.require(uow.session, actor, Position, position_id)
     return row
 
 
 def _set_occupants(
-    uow: UnitOfWork, row: Position, candidate_ids: list[uuid.UUID], today: date
+    uow: UnitOfWork, actor: Actor, row: Position, candidate_ids: list[uuid.UUID], today: date
 ) -> None:
     if len(set(candidate_ids)) != len(candidate_ids):
         raise InvalidInput("occupant_ids has duplicates")
     raise_if(headcount(len(candidate_ids), row.headcount, "occupants"))
-    known = set(uow.session.scalars(select(Candidate.id).where(Candidate.id.in_(candidate_ids))))
+    # A cadre outside the caller's scope is as unknown as a missing one.
+    known = set(
+        uow.session.scalars(
+            scope.restrict(select(Candidate.id), actor, Candidate).where(
+                Candidate.id.in_(candidate_ids)
+            )
+        )
+    )
     missing = [str(c) for c in candidate_ids if c not in known]
     if missing:
         raise InvalidInput(f"unknown candidates: {', '.join(missing)}")
@@ -111,13 +120,15 @@ def create(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) ->
     occupant_ids = data.pop("occupant_ids", [])
     if data.get("probation_applies") is None:
         data["probation_applies"] = default_probation(data["fill_method"], data["rank_level"])
+    data["unit_id"] = data.get("unit_id") or scope.default_unit(actor)
+    scope.require_unit(uow.session, actor, data["unit_id"], data["rank_level"])
     row = Position(**data, created_at=now, updated_at=now)
     uow.session.add(row)
     try:
         uow.session.flush()
     except IntegrityError as exc:
         raise Conflict(f"external_id {data.get('external_id')!r} is already registered") from exc
-    _set_occupants(uow, row, occupant_ids, clock.today())
+    _set_occupants(uow, actor, row, occupant_ids, clock.today())
     audit.append(
         uow.session,
         subject_type="position",
@@ -148,13 +159,15 @@ def update(
     changes: dict[str, Any],
 ) -> PositionView:
     role = actor.role_for("positions.write")
-    row = get_row(uow, position_id)
+    row = get_row(uow, actor, position_id)
     require_match(if_match, row.version)
     occupant_ids = changes.pop("occupant_ids", None)
     for key, value in changes.items():
         setattr(row, key, value)
+    if "unit_id" in changes:
+        scope.require_unit(uow.session, actor, row.unit_id, row.rank_level)
     if occupant_ids is not None:
-        _set_occupants(uow, row, occupant_ids, clock.today())
+        _set_occupants(uow, actor, row, occupant_ids, clock.today())
         uow.session.flush()
     raise_if(headcount(occupied(uow, row.id), row.headcount, "current occupants"))
     row.updated_at = clock.now()
@@ -179,7 +192,18 @@ def update(
 
 def read(uow: UnitOfWork, actor: Actor, position_id: uuid.UUID) -> PositionView:
     actor.role_for("positions.read")
-    return _views(uow, [get_row(uow, position_id)])[0]
+    return _views(uow, [get_row(uow, actor, position_id)])[0]
+
+
+ORDERS = ListOrders(
+    "positions",
+    Position.id,
+    {
+        "created_at": (Position.created_at,),
+        "updated_at": (Position.updated_at,),
+        "title": (Position.title,),
+    },
+)
 
 
 def listing(
@@ -188,13 +212,14 @@ def listing(
     *,
     cursor: str | None,
     limit: int,
+    sort: str | None = None,
     org_unit: str | None = None,
     rank_level: str | None = None,
     has_vacancy: bool | None = None,
     updated_after: datetime | None = None,
 ) -> tuple[list[PositionView], str | None]:
     actor.role_for("positions.read")
-    stmt = select(Position)
+    stmt = scope.restrict(select(Position), actor, Position)
     if org_unit:
         stmt = stmt.where(Position.org_unit == org_unit)
     if rank_level:
@@ -209,10 +234,5 @@ def listing(
             .scalar_subquery()
         )
         stmt = stmt.where(Position.headcount > occ if has_vacancy else Position.headcount <= occ)
-    rows = list(
-        uow.session.scalars(paginate(stmt, Position.created_at, Position.id, cursor, limit))
-    )
-    nxt = (
-        encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
-    )
-    return _views(uow, rows[:limit]), nxt
+    rows = list(uow.session.scalars(ORDERS.page(stmt, sort, cursor, limit)))
+    return _views(uow, rows[:limit]), ORDERS.next_cursor(rows, sort, limit)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.db.models import Candidate, ReservePoolEntry
 from app.db.uow import UnitOfWork
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.services import audit
+from app.services import audit, scope
 from app.services.context import Actor, Clock
 from app.services.pagination import encode_cursor, paginate
 
@@ -84,7 +84,7 @@ def add(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) -> Po
     role = actor.role_for("pool.write")
     candidate_id: uuid.UUID = data["candidate_id"]
     candidate = lock_candidate(uow, candidate_id)
-    if candidate is None:
+    if candidate is None or not scope.contains(uow.session, actor, Candidate, candidate_id):
         raise InvalidInput(f"candidate {candidate_id} does not exist")
     current = open_entry(uow, candidate_id)
     if current is not None:
@@ -126,6 +126,7 @@ def remove(
     candidate = lock_candidate(uow, candidate_id)
     if candidate is None:
         raise NotFound(f"candidate {candidate_id} not found")
+    scope.require(uow.session, actor, Candidate, candidate_id)
     entry = close_open_entry(
         uow, actor, role, candidate_id, reason=reason, rule=None, now=clock.now()
     )
@@ -151,6 +152,7 @@ def listing(
         .join(Candidate, Candidate.id == ReservePoolEntry.candidate_id)
         .where(ReservePoolEntry.removed_at.is_(None))
     )
+    stmt = scope.restrict(stmt, actor, Candidate)
     if category:
         stmt = stmt.where(ReservePoolEntry.category == category)
     rows = list(

@@ -25,7 +25,7 @@ from app.domain import training
 from app.domain.calendar import CHINA_TZ
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.training import TrainingDeadlineStatus, TrainingStatusFilter
-from app.services import audit
+from app.services import audit, scope
 from app.services.context import Actor, Clock
 from app.services.pagination import decode_cursor, encode_cursor
 from app.services.reserve_pool import lock_candidate
@@ -212,8 +212,10 @@ def _joined() -> Select[TrainingDeadline, str, str]:
     )
 
 
-def _load(uow: UnitOfWork, deadline_id: uuid.UUID, today: date) -> DeadlineView:
-    found = uow.session.execute(_joined().where(TrainingDeadline.id == deadline_id)).first()
+def _load(uow: UnitOfWork, actor: Actor, deadline_id: uuid.UUID, today: date) -> DeadlineView:
+    """The deadline, if its cadre lies in the actor's scope (else the same 404 as a missing id)."""
+    stmt = scope.restrict(_joined(), actor, Candidate).where(TrainingDeadline.id == deadline_id)
+    found = uow.session.execute(stmt).first()
     if found is None:
         raise NotFound(f"training deadline {deadline_id} not found")
     row, name, title = found
@@ -238,7 +240,7 @@ def complete(
     """
     role = actor.role_for("training.write")
     row = uow.session.get(TrainingDeadline, deadline_id)
-    if row is None:
+    if row is None or not scope.contains(uow.session, actor, Candidate, row.candidate_id):
         raise NotFound(f"training deadline {deadline_id} not found")
     lock_candidate(uow, row.candidate_id)
     uow.session.refresh(row)  # as of the lock: the other writers hold it too
@@ -282,14 +284,14 @@ def complete(
         ),
     )
     uow.session.flush()
-    view = _load(uow, row.id, today)
+    view = _load(uow, actor, row.id, today)
     uow.commit()
     return view
 
 
 def read(uow: UnitOfWork, actor: Actor, clock: Clock, deadline_id: uuid.UUID) -> DeadlineView:
     actor.role_for("training.read")
-    return _load(uow, deadline_id, clock.today())
+    return _load(uow, actor, deadline_id, clock.today())
 
 
 def _cursor_day(day: date) -> datetime:
@@ -313,7 +315,7 @@ def listing(
     actor.role_for("training.read")
     today = clock.today()
     d = TrainingDeadline
-    stmt = _joined()
+    stmt = scope.restrict(_joined(), actor, Candidate)
     outstanding = and_(d.completed_on.is_(None), d.cancelled_at.is_(None))
     if status == TrainingStatusFilter.OPEN:
         stmt = stmt.where(outstanding, d.due_on >= today)

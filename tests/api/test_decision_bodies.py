@@ -428,11 +428,12 @@ def test_readers_read_but_cannot_write(client: TestClient, tokens: Principals, r
     assert roster_names(client, org, body_id) == ["李明"]
 
 
-def test_cadre_and_unit_leader_see_nothing_and_admin_writes(
-    client: TestClient, tokens: Principals
-) -> None:
-    body_id = new_body(client, tokens["admin"])["id"]
-    for role in ("cadre", "unit_party_leader"):
+def test_cadre_unit_leader_and_admin_see_nothing(client: TestClient, tokens: Principals) -> None:
+    body_id = new_body(client, tokens["org_department"])["id"]
+    # 三员分立: the system administrator keeps no rosters (personnel data).
+    payload = {"name": "某委员会", "kind": "standing_committee", "org_unit": "中共某市委员会"}
+    refused(client.post(BODIES, json=payload, headers=tokens["admin"]), 403)
+    for role in ("cadre", "unit_party_leader", "admin"):
         refused(client.get(BODIES, headers=tokens[role]), 403)
         refused(client.get(f"{BODIES}/{body_id}/roster", headers=tokens[role]), 403)
     refused(client.get(BODIES), 401)

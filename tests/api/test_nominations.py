@@ -341,8 +341,8 @@ def test_interception_is_flagged_the_day_after_the_deadline(
     )
     assert seen_by_discipline["candidate_id"] is None
     assert seen_by_discipline["leader_id"] == leader_id
-    assert ok(client.get(f"{NOMINATIONS}/intercepted", headers=tokens["admin"]))["items"]
-    for role in ("unit_party_leader", "cadre", "committee_secretary", "auditor"):
+    # 三员分立: the system administrator reads no personnel data.
+    for role in ("unit_party_leader", "cadre", "committee_secretary", "auditor", "admin"):
         refused(client.get(f"{NOMINATIONS}/intercepted", headers=tokens[role]), 403)
     refused(client.get(f"{NOMINATIONS}/intercepted", headers=leader), 403)
 
@@ -424,7 +424,6 @@ def test_self_nomination_confidentiality_for_every_role(
         refused(upload(client, headers, nid, PNG), 404)
 
     sees(tokens["org_department"])
-    sees(tokens["admin"])
     sees(cadre)  # the author
     sees(leader)  # the leader it was lodged with, until forwarded
     for headers in (
@@ -433,6 +432,8 @@ def test_self_nomination_confidentiality_for_every_role(
         tokens["committee_secretary"],
         tokens["discipline_inspection"],
         tokens["auditor"],
+        tokens["admin"],  # 三员分立: the system administrator reads no personnel data
+        tokens["security_admin"],
         tokens["cadre"],  # a cadre principal without a cadre record
         other_cadre,
     ):
@@ -470,13 +471,15 @@ def test_other_kinds_are_visible_to_case_readers_and_their_lodger(
         "committee_secretary",
         "discipline_inspection",
         "auditor",
-        "admin",
     ):
         assert (
             ok(client.get(f"{NOMINATIONS}/{signed['id']}", headers=tokens[role]))["id"]
             == signed["id"]
         )
         assert signed["id"] in listed(client, tokens[role])
+    for role in ("admin", "security_admin"):  # 三员分立
+        refused(client.get(f"{NOMINATIONS}/{signed['id']}", headers=tokens[role]), 404)
+        assert signed["id"] not in listed(client, tokens[role])
     assert ok(client.get(f"{NOMINATIONS}/{signed['id']}", headers=leader))["id"] == signed["id"]
     for role in ("unit_party_leader", "cadre"):
         refused(client.get(f"{NOMINATIONS}/{signed['id']}", headers=tokens[role]), 404)
@@ -891,7 +894,8 @@ def test_visible_nomination_ids_and_case_views_hide_self_nominations(
         direct,
         organisational,
     }
-    assert visible(_actor(tokens.ids["admin"], Role.ADMIN)) == {with_leader, direct, organisational}
+    # 三员分立: the system administrator reads no personnel data.
+    assert visible(_actor(tokens.ids["admin"], Role.ADMIN)) == set()
     for role in ("committee_secretary", "discipline_inspection", "auditor"):
         assert visible(_actor(tokens.ids[role], Role(role))) == {organisational}
     assert visible(_actor(uuid.uuid4(), Role.CADRE, cid)) == {with_leader, direct}

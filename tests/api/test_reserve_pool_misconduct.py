@@ -167,8 +167,12 @@ def test_reserve_pool_validation_and_roles(client: TestClient, tokens: Principal
         refused(
             client.post(f"{POOL}/{cid}/remove", json={"reason": "x"}, headers=tokens[role]), 403
         )
-    for role in ("committee_secretary", "discipline_inspection", "auditor", "admin"):
+    for role in ("committee_secretary", "discipline_inspection", "auditor"):
         assert cid in pool_ids(client, tokens[role])
+    # 三员分立: the system administrator reads and changes no personnel data.
+    refused(client.get(POOL, headers=tokens["admin"]), 403)
+    admin_adds = {"candidate_id": cid, "category": CATEGORY}
+    refused(client.post(POOL, json=admin_adds, headers=tokens["admin"]), 403)
     refused(client.get(POOL, headers=tokens["cadre"]), 403)
     refused(client.get(POOL, headers=tokens["unit_party_leader"]), 403)
     refused(client.get(POOL), 401)
@@ -322,9 +326,9 @@ def test_misconduct_validation_roles_and_append_only(
         404,
     )
     refused(client.get(f"/api/v1/candidates/{uuid.uuid4()}/misconduct", headers=org), 404)
-    for role in ("discipline_inspection", "admin"):
+    for role in ("discipline_inspection", "org_department"):
         ok(client.post(url, json=misconduct_body(), headers=tokens[role]), 201)
-    for role in ("committee_secretary", "auditor", "unit_party_leader", "cadre"):
+    for role in ("committee_secretary", "auditor", "unit_party_leader", "cadre", "admin"):
         refused(client.post(url, json=misconduct_body(), headers=tokens[role]), 403)
     for role in ("org_department", "committee_secretary", "discipline_inspection", "auditor"):
         assert len(ok(client.get(url, headers=tokens[role]))["items"]) == 3

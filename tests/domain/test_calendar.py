@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -45,8 +45,10 @@ def test_ordinary_monday_ends_friday() -> None:
 
 def test_closes_at_is_midnight_china_time_after_the_last_day() -> None:
     w = publicity_window(date(2025, 3, 10), 5)
-    assert w.closes_at.utcoffset() == timedelta(hours=8)
-    assert w.closes_at == datetime(2025, 3, 14, 16, 0, tzinfo=CHINA_TZ) + timedelta(hours=8)
+    # Held in UTC (every instant is answered in UTC with Z): 00:00 China time is 16:00 UTC.
+    assert w.closes_at.utcoffset() == timedelta(0)
+    assert w.closes_at == datetime(2025, 3, 14, 16, 0, tzinfo=UTC)
+    assert w.closes_at.astimezone(CHINA_TZ).isoformat() == "2025-03-15T00:00:00+08:00"
 
 
 def test_a_saturday_start_counts_from_monday() -> None:

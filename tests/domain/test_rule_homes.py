@@ -27,10 +27,12 @@ _ELSEWHERE = {
     # A stated reason is the whole rule: the action table's reason_rule.
     "DEC-POSTPONE": "reason_rule of postpone_vote (app/domain/workflow/actions.py)",
     "DISC-VOID": "reason_rule of declare_void (app/domain/workflow/actions.py)",
-    # Not built yet: the cadre's file (issue 12) and accountability tracing (issue 13).
+    # Not built yet: the cadre's file (issue 12).
     "AVOID-KIN": "issue 12",
     "AVOID-REGION": "issue 12",
-    "ACC-TRACE": "issue 13",
+    # Traced, never refused: who is responsible per step (app/domain/accountability.py), the
+    # promotions and reviews (app/services/accountability.py).
+    "ACC-TRACE": "app/domain/accountability.py (nothing refuses: the record is traced)",
 }
 
 

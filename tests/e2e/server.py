@@ -191,7 +191,9 @@ def run_server(
         env = server_env(
             database_url, pepper=pepper, attachment_dir=str(where / "attachments"), extra=extra_env
         )
-        admin_token = create_token(env, admin_name, ["admin"])
+        # 三员分立: the system administrator reads no personnel data; the driving token also
+        # holds the organisation department's role (cases) and keeps the admin's (test clock).
+        admin_token = create_token(env, admin_name, ["admin", "org_department"])
         log_path = where / "uvicorn.log"
         for attempt in range(3):  # a free port can be taken between probe and bind
             port = free_port()

@@ -29,6 +29,21 @@ def routers(settings: Settings) -> list[APIRouter]:
     found.append(bodies.router)
     found.append(training.router)
     found.append(calendar.router)
+    from app.api.routers import oversight
+
+    found.append(oversight.router)
+    from app.api.routers import events, webhooks
+
+    found += [events.router, webhooks.router]
+    from app.api.routers import units
+
+    found.append(units.router)
+    from app.api.routers import record
+
+    found.append(record.router)
+    from app.api.routers import cadre_file
+
+    found.append(cadre_file.router)
     if settings.environment == "test":
         from app.api.routers import testing
 

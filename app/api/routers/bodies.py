@@ -8,7 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 
 from app.api.deps import ActorDep, ClockDep, UowDep
+from app.api.listing import sort_query
 from app.api.responses import PROBLEMS, no_store
+from app.api.routing import OneHopRoute
 from app.api.schemas.bodies import (
     KIND_DESCRIPTION,
     BodyMemberJoin,
@@ -20,14 +22,23 @@ from app.api.schemas.bodies import (
     RosterMemberOut,
     RosterOut,
 )
-from app.api.schemas.common import LIMIT_DESCRIPTION, Date, Line, Page
+from app.api.schemas.common import (
+    LIMIT_DESCRIPTION,
+    UPDATED_AFTER_DESCRIPTION,
+    Date,
+    IsoDateTime,
+    Line,
+    Page,
+)
 from app.db.body_models import DecisionBodyMember
 from app.domain.bodies import BodyKind, Roster
 from app.services import bodies as svc
 from app.services.etag import etag
 
 PREFIX = "/api/v1/decision-bodies"
-router = APIRouter(prefix=PREFIX, tags=["decision-bodies"], responses=PROBLEMS)
+router = APIRouter(
+    route_class=OneHopRoute, prefix=PREFIX, tags=["decision-bodies"], responses=PROBLEMS
+)
 
 IF_MATCH = (
     "Optional: the body's ETag as you read it; 412 when its roster changed since (join and "
@@ -92,12 +103,24 @@ def list_decision_bodies(
     response: Response,
     limit: Annotated[int, Query(ge=1, le=200, description=LIMIT_DESCRIPTION)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    sort: Annotated[str | None, sort_query(svc.ORDERS)] = None,
     kind: Annotated[BodyKind | None, Query(description=KIND_DESCRIPTION)] = None,
     org_unit: Annotated[str, Line(200)] | None = None,
+    updated_after: Annotated[
+        IsoDateTime | None, Query(description=UPDATED_AFTER_DESCRIPTION)
+    ] = None,
 ) -> Page[DecisionBodyOut]:
-    """Bodies in order of registration, each with its members today (China time)."""
+    """Bodies in order of registration (or `sort`), each with its members today (China time)."""
     views, nxt = svc.listing(
-        uow, actor, clock, cursor=cursor, limit=limit, kind=kind, org_unit=org_unit
+        uow,
+        actor,
+        clock,
+        cursor=cursor,
+        limit=limit,
+        sort=sort,
+        kind=kind,
+        org_unit=org_unit,
+        updated_after=updated_after,
     )
     no_store(response)
     return Page[DecisionBodyOut](items=[body_out(v) for v in views], next_cursor=nxt)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from app.api.deps import ActorDep, ClockDep, UowDep
 from app.api.responses import PROBLEMS, no_store
+from app.api.routing import OneHopRoute
 from app.api.schemas.calendar import (
     CalendarPackageOut,
     CalendarYearIn,
@@ -30,7 +31,7 @@ from app.services import calendar as svc
 from app.services.etag import etag
 
 PREFIX = "/api/v1/calendar"
-router = APIRouter(prefix=PREFIX, tags=["calendar"], responses=PROBLEMS)
+router = APIRouter(route_class=OneHopRoute, prefix=PREFIX, tags=["calendar"], responses=PROBLEMS)
 
 YearPath = Annotated[int, Path(ge=1950, le=2200, description="The year, e.g. 2027")]
 IF_MATCH = (

@@ -7,8 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
+from app.api.conditional import extend_etag
 from app.api.deps import ActorDep, ClockDep, UowDep
+from app.api.listing import sort_query
 from app.api.responses import PROBLEMS, no_store
+from app.api.routing import OneHopRoute
 from app.api.schemas.candidates import (
     NON_NULLABLE_PATCH,
     CandidateCreate,
@@ -29,7 +32,9 @@ from app.domain.errors import InvalidInput
 from app.services import candidates as svc
 from app.services.etag import etag
 
-router = APIRouter(prefix="/api/v1/candidates", tags=["candidates"], responses=PROBLEMS)
+router = APIRouter(
+    route_class=OneHopRoute, prefix="/api/v1/candidates", tags=["candidates"], responses=PROBLEMS
+)
 
 
 def to_out(view: svc.CandidateView) -> CandidateOut:
@@ -70,6 +75,7 @@ def list_candidates(
     response: Response,
     limit: Annotated[int, Query(ge=1, le=200, description=LIMIT_DESCRIPTION)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    sort: Annotated[str | None, sort_query(svc.ORDERS)] = None,
     name: Annotated[Annotated[str, Line(100)] | None, Query(description="Name contains")] = None,
     external_id: Annotated[str, Ident(100)] | None = None,
     rank_level: RankLevel | None = None,
@@ -85,6 +91,7 @@ def list_candidates(
         actor,
         cursor=cursor,
         limit=limit,
+        sort=sort,
         name=name,
         external_id=external_id,
         rank_level=rank_level,
@@ -104,6 +111,7 @@ def get_candidate(
 ) -> CandidateOut:
     view = svc.read(uow, actor, candidate_id, clock=clock)
     response.headers["ETag"] = etag(view.row.version)
+    extend_etag(response)  # misconduct, pool and deadlines change without a new version
     no_store(response)
     return to_out(view)
 

@@ -4,14 +4,17 @@
 # FastAPI must see their body models as real classes, not strings.
 
 import uuid
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Response, status
 
+from app.api.conditional import extend_etag
 from app.api.deps import ActorDep, ClockDep, UowDep
+from app.api.listing import sort_query
 from app.api.problems import ViolationOut
 from app.api.responses import PROBLEMS, no_store
+from app.api.routing import OneHopRoute
 from app.api.schemas.case_facts import FACT_BODIES, FactIn, FindingIn
 from app.api.schemas.cases import (
     FACT_OUT,
@@ -24,11 +27,21 @@ from app.api.schemas.cases import (
     TransitionIn,
     ValidationOut,
 )
-from app.api.schemas.common import LIMIT_DESCRIPTION, IsoDateTime, Page, QueryBool
+from app.api.schemas.common import (
+    LIMIT_DESCRIPTION,
+    UPDATED_AFTER_DESCRIPTION,
+    Ident,
+    IsoDateTime,
+    Page,
+    QueryBool,
+)
+from app.api.schemas.dossier import DossierOut
+from app.db.uow import UnitOfWork
 from app.domain.enums import Role, SelectionMethod
-from app.domain.facts import Fact
+from app.domain.facts import Fact, Objection
 from app.domain.workflow import Stage
 from app.domain.workflow.fact_kinds import FACT_KINDS
+from app.services import access_log, ops_metrics
 from app.services import dossier as dossier_svc
 from app.services.cases import create as svc_create
 from app.services.cases import facts as svc_facts
@@ -38,12 +51,22 @@ from app.services.cases import transition as svc_transition
 from app.services.context import Actor
 from app.services.etag import etag
 
-router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=PROBLEMS)
+router = APIRouter(
+    route_class=OneHopRoute, prefix="/api/v1/cases", tags=["cases"], responses=PROBLEMS
+)
 
 
 def _privileged(actor: Actor) -> bool:
-    """Who may see nomination links and objectors' contact details."""
-    return actor.has(Role.ORG_DEPARTMENT, Role.ADMIN)
+    """Who may see nomination links and objectors' contact details (the organisation
+    department only; 三员分立: not the system administrator)."""
+    return actor.has(Role.ORG_DEPARTMENT)
+
+
+def _log_contacts(uow: UnitOfWork, actor: Actor, facts: Iterable[Fact]) -> None:
+    """Objectors' contact details shown to the caller are confidential reads: logged."""
+    if _privileged(actor):
+        shown = [f.id for f in facts if isinstance(f.value, Objection) and f.value.contact]
+        access_log.log_reads(uow, actor, access_log.OBJECTION_CONTACT, shown)
 
 
 def to_out(loaded: svc_load.Loaded, actor: Actor) -> CaseOut:
@@ -78,12 +101,21 @@ def list_cases(
     clock: ClockDep,
     limit: Annotated[int, Query(ge=1, le=200, description=LIMIT_DESCRIPTION)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
-    stage: Stage | None = None,
-    external_id: Annotated[str | None, Query(max_length=100)] = None,
+    sort: Annotated[str | None, sort_query(svc_read.ORDERS)] = None,
+    stage: Annotated[
+        list[Stage] | None,
+        Query(description="Any of these stages (repeat the parameter: stage=a&stage=b)"),
+    ] = None,
+    external_id: Annotated[
+        Annotated[str, Ident(100)] | None,
+        Query(description="The case with this id in your HR system (unique)"),
+    ] = None,
     position_id: uuid.UUID | None = None,
     candidate_id: uuid.UUID | None = None,
     method: SelectionMethod | None = None,
-    updated_after: IsoDateTime | None = None,
+    updated_after: Annotated[
+        IsoDateTime | None, Query(description=UPDATED_AFTER_DESCRIPTION)
+    ] = None,
     due: Annotated[
         QueryBool | None,
         Query(
@@ -97,6 +129,7 @@ def list_cases(
         actor,
         cursor=cursor,
         limit=limit,
+        sort=sort,
         stage=stage,
         external_id=external_id,
         position_id=position_id,
@@ -120,6 +153,8 @@ def get_case(
 ) -> CaseOut:
     loaded = svc_read.read(uow, actor, clock, case_id)
     _headers(response, loaded)
+    extend_etag(response)  # allowed actions move with the clock and the candidates' data
+    _log_contacts(uow, actor, loaded.snap.facts)
     return to_out(loaded, actor)
 
 
@@ -223,6 +258,7 @@ def _list_endpoint(kind: str) -> Callable[..., Any]:
         case_id: uuid.UUID, uow: UowDep, actor: ActorDep, clock: ClockDep, response: Response
     ) -> Any:
         ld, found = svc_facts.listing(uow, actor, clock, case_id, kind)
+        _log_contacts(uow, actor, found)
         no_store(response)
         return [fact_out(x, ld, _privileged(actor)) for x in found]
 
@@ -239,6 +275,7 @@ def _read_endpoint(kind: str) -> Callable[..., Any]:
         response: Response,
     ) -> Any:
         ld, fact = svc_facts.read(uow, actor, clock, case_id, kind, fact_id)
+        _log_contacts(uow, actor, [fact])
         no_store(response)
         return fact_out(fact, ld, _privileged(actor))
 
@@ -352,6 +389,7 @@ def transition_case(
                 for v in outcome.violations
             ],
         )
+    ops_metrics.count_transition(outcome.action)
     return to_out(outcome.loaded, actor)
 
 
@@ -360,11 +398,37 @@ def transition_case(
     operation_id="getCaseRecord",
     summary="The full-process record (纪实) of the case",
 )
-def get_record(case_id: uuid.UUID, uow: UowDep, actor: ActorDep, response: Response) -> RecordOut:
-    """Append-only, one entry per fact and per transition, hash-linked (REC-RECORD)."""
+def get_record(
+    case_id: uuid.UUID,
+    uow: UowDep,
+    actor: ActorDep,
+    response: Response,
+    limit: Annotated[
+        int, Query(ge=1, le=200, description="Entries per page (default 100, at most 200)")
+    ] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    verify: Annotated[
+        Literal["page", "chain"],
+        Query(
+            description="`page` (default): this page's entries and the record's head are "
+            "verified, at a cost independent of the record's length; `chain`: the whole chain "
+            "as well"
+        ),
+    ] = "page",
+) -> RecordOut:
+    """Append-only, one entry per fact and per transition, hash-linked (REC-RECORD), in
+    order of `seq`, one page at a time."""
     no_store(response)
     return RecordOut.model_validate(
-        dossier_svc.record(uow, actor, case_id, privileged=_privileged(actor))
+        dossier_svc.record(
+            uow,
+            actor,
+            case_id,
+            privileged=_privileged(actor),
+            cursor=cursor,
+            limit=limit,
+            whole_chain=verify == "chain",
+        )
     )
 
 
@@ -375,6 +439,8 @@ def get_record(case_id: uuid.UUID, uow: UowDep, actor: ActorDep, response: Respo
 )
 def get_dossier(
     case_id: uuid.UUID, uow: UowDep, actor: ActorDep, clock: ClockDep, response: Response
-) -> dict[str, Any]:
+) -> DossierOut:
     no_store(response)
-    return dossier_svc.dossier(uow, actor, clock, case_id, privileged=_privileged(actor))
+    return DossierOut.model_validate(
+        dossier_svc.dossier(uow, actor, clock, case_id, privileged=_privileged(actor))
+    )

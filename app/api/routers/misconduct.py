@@ -12,11 +12,14 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import ActorDep, ClockDep, UowDep
 from app.api.responses import PROBLEMS, no_store
+from app.api.routing import OneHopRoute
 from app.api.schemas.common import LIMIT_DESCRIPTION, Page
 from app.api.schemas.nominations import MisconductIn, MisconductRecordedOut, MisconductRecordOut
 from app.services import misconduct as svc
 
-router = APIRouter(prefix="/api/v1/candidates", tags=["misconduct"], responses=PROBLEMS)
+router = APIRouter(
+    route_class=OneHopRoute, prefix="/api/v1/candidates", tags=["misconduct"], responses=PROBLEMS
+)
 
 
 @router.post(

@@ -14,9 +14,16 @@ from fastapi import APIRouter, File, Query, Request, Response, UploadFile, statu
 from fastapi.responses import FileResponse, JSONResponse
 
 from app.api.deps import ActorDep, ClockDep, SettingsDep, UowDep
+from app.api.listing import sort_query
 from app.api.problems import problem_response
 from app.api.responses import PROBLEMS, no_store, problem
-from app.api.schemas.common import LIMIT_DESCRIPTION, Page
+from app.api.routing import OneHopRoute
+from app.api.schemas.common import (
+    LIMIT_DESCRIPTION,
+    UPDATED_AFTER_DESCRIPTION,
+    IsoDateTime,
+    Page,
+)
 from app.api.schemas.nominations import (
     AdmitIn,
     AttachmentOut,
@@ -32,7 +39,9 @@ from app.services import nominations as svc
 from app.services.nominations import NominationKind, NominationStatus
 from app.settings import Settings
 
-router = APIRouter(prefix="/api/v1/nominations", tags=["nominations"], responses=PROBLEMS)
+router = APIRouter(
+    route_class=OneHopRoute, prefix="/api/v1/nominations", tags=["nominations"], responses=PROBLEMS
+)
 
 _UPLOAD_PROBLEMS: dict[int | str, dict[str, Any]] = {
     413: problem("The file exceeds the attachment size limit"),
@@ -90,10 +99,14 @@ def list_nominations(
     response: Response,
     limit: Annotated[int, Query(ge=1, le=200, description=LIMIT_DESCRIPTION)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    sort: Annotated[str | None, sort_query(svc.ORDERS)] = None,
     kind: NominationKind | None = None,
     status: NominationStatus | None = None,
     candidate_id: uuid.UUID | None = None,
     case_id: uuid.UUID | None = None,
+    updated_after: Annotated[
+        IsoDateTime | None, Query(description=UPDATED_AFTER_DESCRIPTION)
+    ] = None,
 ) -> Page[NominationOut]:
     """The nominations you may see, oldest first. Self-nominations appear only to their author,
     the organisation department and, until forwarded, the unit party leader they were lodged
@@ -103,10 +116,12 @@ def list_nominations(
         actor,
         cursor=cursor,
         limit=limit,
+        sort=sort,
         kind=kind,
         status=status,
         candidate_id=candidate_id,
         case_id=case_id,
+        updated_after=updated_after,
     )
     no_store(response)
     return Page[NominationOut](items=[to_out(v) for v in views], next_cursor=nxt)

@@ -5,15 +5,26 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import ActorDep, ClockDep, UowDep
+from app.api.listing import sort_query
 from app.api.responses import PROBLEMS
-from app.api.schemas.common import Ident, Page, QueryBool
+from app.api.routing import OneHopRoute
+from app.api.schemas.common import (
+    LIMIT_DESCRIPTION,
+    UPDATED_AFTER_DESCRIPTION,
+    Ident,
+    IsoDateTime,
+    Page,
+    QueryBool,
+)
 from app.api.schemas.policies import PolicyCreate, PolicyOut, PolicyParameterOut
 from app.services import policies as svc
 
-router = APIRouter(prefix="/api/v1/policies", tags=["policies"], responses=PROBLEMS)
+router = APIRouter(
+    route_class=OneHopRoute, prefix="/api/v1/policies", tags=["policies"], responses=PROBLEMS
+)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, operation_id="createPolicy")
@@ -34,14 +45,37 @@ def create_policy(
 def list_policies(
     uow: UowDep,
     actor: ActorDep,
+    limit: Annotated[int, Query(ge=1, le=200, description=LIMIT_DESCRIPTION)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    sort: Annotated[
+        str | None,
+        sort_query(
+            svc.ORDERS,
+            "`name` orders by name, then version. Versions never change: "
+            "`updated_at` is `created_at`.",
+        ),
+    ] = None,
     name: Annotated[str, Ident(100)] | None = None,
     preset: QueryBool | None = None,
     latest_only: QueryBool = False,
+    updated_after: Annotated[
+        IsoDateTime | None, Query(description=UPDATED_AFTER_DESCRIPTION)
+    ] = None,
 ) -> Page[PolicyOut]:
     """All policy versions; `preset=true` lists the shipped presets (central, the seeds' local
     rules); `latest_only=true` keeps the newest version of each name."""
-    rows = svc.listing(uow, actor, name=name, preset=preset, latest_only=latest_only)
-    return Page[PolicyOut](items=[PolicyOut.model_validate(r) for r in rows])
+    rows, nxt = svc.listing(
+        uow,
+        actor,
+        name=name,
+        preset=preset,
+        latest_only=latest_only,
+        cursor=cursor,
+        limit=limit,
+        sort=sort,
+        updated_after=updated_after,
+    )
+    return Page[PolicyOut](items=[PolicyOut.model_validate(r) for r in rows], next_cursor=nxt)
 
 
 # Declared before /{policy_id}: routes match in order, and "parameters" is not a policy id.

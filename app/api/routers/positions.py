@@ -7,8 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
+from app.api.conditional import extend_etag
 from app.api.deps import ActorDep, ClockDep, UowDep
+from app.api.listing import sort_query
 from app.api.responses import PROBLEMS
+from app.api.routing import OneHopRoute
 from app.api.schemas.common import (
     LIMIT_DESCRIPTION,
     UPDATED_AFTER_DESCRIPTION,
@@ -23,7 +26,9 @@ from app.domain.errors import InvalidInput
 from app.services import positions as svc
 from app.services.etag import etag
 
-router = APIRouter(prefix="/api/v1/positions", tags=["positions"], responses=PROBLEMS)
+router = APIRouter(
+    route_class=OneHopRoute, prefix="/api/v1/positions", tags=["positions"], responses=PROBLEMS
+)
 
 
 def to_out(view: svc.PositionView) -> PositionOut:
@@ -56,6 +61,7 @@ def list_positions(
     actor: ActorDep,
     limit: Annotated[int, Query(ge=1, le=200, description=LIMIT_DESCRIPTION)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    sort: Annotated[str | None, sort_query(svc.ORDERS)] = None,
     org_unit: Annotated[str, Line(200)] | None = None,
     rank_level: RankLevel | None = None,
     has_vacancy: QueryBool | None = None,
@@ -69,6 +75,7 @@ def list_positions(
         actor,
         cursor=cursor,
         limit=limit,
+        sort=sort,
         org_unit=org_unit,
         rank_level=rank_level,
         has_vacancy=has_vacancy,
@@ -84,6 +91,7 @@ def get_position(
     """Read a position with its occupants and free places."""
     view = svc.read(uow, actor, position_id)
     response.headers["ETag"] = etag(view.row.version)
+    extend_etag(response)  # occupants change without a new version
     return to_out(view)
 
 

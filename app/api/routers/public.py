@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response, status
-from limits import parse
-from limits.storage import MemoryStorage
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel, Field, StrictBool
 
 from app.api.deps import ClockDep, UowDep
 from app.api.problems import problem_response
 from app.api.responses import PROBLEMS
+from app.api.routing import OneHopRoute
 from app.api.schemas.common import Line, StrictModel, Text
 from app.domain.enums import Education, Gender
 from app.services import public as svc
 
-router = APIRouter(prefix="/api/v1/public", tags=["public"], responses=PROBLEMS)
+log = logging.getLogger(__name__)
+router = APIRouter(
+    route_class=OneHopRoute, prefix="/api/v1/public", tags=["public"], responses=PROBLEMS
+)
 
 
 class PublicCandidate(BaseModel):
@@ -60,13 +65,24 @@ class ObjectionReceipt(BaseModel):
 
 
 def _limiter(request: Request) -> MovingWindowRateLimiter:
-    """One limiter per application instance (per process), kept on its state."""
+    """One limiter per application instance, kept on its state; its counters live in
+    CADRE_RATE_LIMIT_STORAGE (shared by the workers when that is e.g. Redis)."""
     state = request.app.state
     limiter: MovingWindowRateLimiter | None = getattr(state, "objection_limiter", None)
     if limiter is None:
-        limiter = MovingWindowRateLimiter(MemoryStorage())
+        limiter = MovingWindowRateLimiter(storage_from_string(state.settings.rate_limit_storage))
         state.objection_limiter = limiter
     return limiter
+
+
+def _allowed(request: Request, item: RateLimitItem, client: str) -> bool:
+    """A hit on the limiter. When the shared store does not answer, the objection is taken
+    (a channel for the public must not close because a counter is unavailable) and logged."""
+    try:
+        return _limiter(request).hit(item, "objection", client)
+    except Exception as exc:  # the storage's own errors (redis ConnectionError, timeouts...)
+        log.warning("rate-limit storage unavailable, objection accepted unlimited: %r", exc)
+        return True
 
 
 @router.get("/notices", operation_id="listPublicNotices", summary="Open notices (公示)")
@@ -93,7 +109,7 @@ def lodge_objection(
     client address."""
     item = parse(request.app.state.settings.public_objection_rate)
     client = request.client.host if request.client else "unknown"
-    if not _limiter(request).hit(item, "objection", client):
+    if not _allowed(request, item, client):
         return problem_response(
             429,
             "rate-limited",

@@ -9,11 +9,17 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import ActorDep, ClockDep, UowDep
 from app.api.responses import PROBLEMS, no_store
+from app.api.routing import OneHopRoute
 from app.api.schemas.common import LIMIT_DESCRIPTION, Line, Page
 from app.api.schemas.nominations import PoolAddIn, PoolMemberOut, PoolRemoveIn
 from app.services import reserve_pool as svc
 
-router = APIRouter(prefix="/api/v1/reserve-pool", tags=["reserve-pool"], responses=PROBLEMS)
+router = APIRouter(
+    route_class=OneHopRoute,
+    prefix="/api/v1/reserve-pool",
+    tags=["reserve-pool"],
+    responses=PROBLEMS,
+)
 
 
 def to_out(view: svc.PoolMemberView) -> PoolMemberOut:

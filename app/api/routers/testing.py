@@ -11,11 +11,12 @@ from datetime import UTC
 from fastapi import APIRouter, Request
 
 from app.api.deps import ActorDep
+from app.api.routing import OneHopRoute
 from app.api.schemas.common import AwareDateTime, StrictModel
 from app.domain.enums import Role
 from app.domain.errors import Forbidden
 
-router = APIRouter(prefix="/api/v1/_test", include_in_schema=False)
+router = APIRouter(route_class=OneHopRoute, prefix="/api/v1/_test", include_in_schema=False)
 
 
 class ClockIn(StrictModel):

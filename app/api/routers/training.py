@@ -14,13 +14,17 @@ from fastapi import APIRouter, Query, Response
 
 from app.api.deps import ActorDep, ClockDep, UowDep
 from app.api.responses import PROBLEMS, no_store
+from app.api.routing import OneHopRoute
 from app.api.schemas.common import LIMIT_DESCRIPTION, Date, Page
 from app.api.schemas.training import TrainingCompletionIn, TrainingDeadlineOut
 from app.domain.training import TrainingStatusFilter
 from app.services import training as svc
 
 router = APIRouter(
-    prefix="/api/v1/training-deadlines", tags=["training-deadlines"], responses=PROBLEMS
+    route_class=OneHopRoute,
+    prefix="/api/v1/training-deadlines",
+    tags=["training-deadlines"],
+    responses=PROBLEMS,
 )
 
 

@@ -7,11 +7,12 @@ from fastapi.responses import PlainTextResponse
 
 from app.api.deps import ActorDep
 from app.api.responses import PROBLEMS
+from app.api.routing import OneHopRoute
 from app.api.schemas.workflow import RuleOut, WorkflowOut
 from app.domain.rules import RULES
 from app.domain.workflow import describe as workflow
 
-router = APIRouter(prefix="/api/v1", tags=["workflow"], responses=PROBLEMS)
+router = APIRouter(route_class=OneHopRoute, prefix="/api/v1", tags=["workflow"], responses=PROBLEMS)
 
 
 @router.get(

@@ -88,6 +88,11 @@ class CandidateFields(StrictModel):
     grassroots_years: Years = Field(description="Years of grassroots experience (基层工作经历)")
     education: Education
     org_unit: ShortText = ""
+    unit_id: uuid.UUID | None = Field(
+        default=None,
+        description="The organisation unit (/api/v1/units) whose management authority covers "
+        "it; default: your own unit. Must lie in your scope",
+    )
     current_title: ShortText = ""
     rank_level: RankLevel | None = Field(default=None, description="Current rank (职务层次)")
     rank_since: Date | None = None
@@ -130,6 +135,9 @@ class CandidatePatch(StrictModel):
     grassroots_years: Years | None = None
     education: Education | None = None
     org_unit: ShortText | None = None
+    unit_id: uuid.UUID | None = Field(
+        default=None, description="Move to another unit in your scope"
+    )
     current_title: ShortText | None = None
     rank_level: RankLevel | None = None
     rank_since: Date | None = None
@@ -151,6 +159,7 @@ NON_NULLABLE_PATCH = {
     "grassroots_years",
     "education",
     "org_unit",
+    "unit_id",
     "current_title",
     "on_probation",
     "training_hours_5y",
@@ -196,6 +205,7 @@ class CandidateOut(OutModel):
     grassroots_years: Years
     education: Education
     org_unit: str
+    unit_id: uuid.UUID
     current_title: str
     rank_level: RankLevel | None
     is_principal: bool | None = Field(

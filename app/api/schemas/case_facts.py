@@ -68,6 +68,9 @@ class RecommendationRoundIn(FactIn):
         default=None, description="Position the round was directed at (default: this case's)"
     )
     results: list[VoteResult] = Field(max_length=500)
+    organised_by: Annotated[str, Line(200)] = Field(
+        default="", description="Who organised the round (责任人, ACC-TRACE)"
+    )
 
 
 class ScoreIn(StrictModel):

@@ -267,8 +267,11 @@ class RecordEntryOut(OutModel):
     actor_role: str
     from_stage: str | None
     to_stage: str | None
-    rules: list[Any]
-    payload: dict[str, Any]
+    rules: list[str] = Field(description="Ids of the rules the step was checked against")
+    payload: dict[str, Any] = Field(
+        description="What the step recorded; its keys depend on `action` (a transition, a "
+        "kind of fact) and are part of the hashed entry, so they are kept as written"
+    )
     request_id: str | None
     prev_hash: str
     hash: str
@@ -278,10 +281,17 @@ class RecordOut(OutModel):
     case_id: uuid.UUID
     entries: list[RecordEntryOut]
     verified: bool = Field(
-        description="The keyed hash chain verifies, reaches the head the case's row carries, "
-        "and the case's stage is the one its record ends in (REC-RECORD)"
+        description="The entries of this page verify under the key and link to the entry "
+        "before the page; the record's last entry is the head the case's row carries and "
+        "leaves the case in its stage (REC-RECORD). With `verify=chain`, the whole chain too"
+    )
+    verification: Literal["page", "chain"] = Field(
+        description="What `verified` covers: this page (and the head), or the whole chain"
     )
     first_bad_seq: int | None = None
     problems: list[str] = Field(
         default_factory=list, description="What does not verify, in words (empty when verified)"
+    )
+    next_cursor: str | None = Field(
+        default=None, description="Opaque; pass as `cursor` to get the next page of entries"
     )

@@ -14,11 +14,15 @@ is refused with a clear 422 before anything runs:
   the same years; a date-time without a zone is refused, never guessed;
 * booleans: pydantic's `StrictBool` in bodies, `QueryBool` in query strings; both take only
   `true` and `false` (not 0, 1, "yes", "on" ...).
+* integers in bodies: JSON numbers only (`true` or `"1"` is a 422; StrictModel checks every
+  int field of every subclass); query strings still parse digits.
 """
 
 from __future__ import annotations
 
 import re
+import types
+import typing
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -34,6 +38,7 @@ from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     PlainSerializer,
+    model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
@@ -41,10 +46,57 @@ from pydantic_core import CoreSchema, core_schema
 T = TypeVar("T")
 
 
+def _is_int_field(annotation: Any) -> bool:
+    """Whether a field holds an integer (int, Annotated[int, ...], int | None ...)."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _is_int_field(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_int_field(arg) for arg in typing.get_args(annotation))
+    return annotation is int
+
+
 class StrictModel(BaseModel):
-    """Request bodies: unknown fields are a 422, never silently ignored."""
+    """Request bodies: unknown fields are a 422, never silently ignored; integers are JSON
+    numbers (`true` or `"1"` is a 422, as the document's `type: integer` says), whichever
+    subclass declares them."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_integers(cls, data: Any) -> Any:
+        # A model validator, not a field one: "before" field validators may not touch the
+        # discriminators of tagged unions. The value is swapped for one that the field's own
+        # integer validation refuses, so that the 422 names the field as usual.
+        if isinstance(data, dict):
+            bad = [n for n in _int_fields(cls).intersection(data) if _lax_int(data[n])]
+            if bad:
+                return {**data, **{n: _NotAnInteger() for n in bad}}
+        return data
+
+
+class _NotAnInteger:
+    """Stands in for `true` or `"1"` sent for an integer: no validator takes it."""
+
+
+def _lax_int(value: object) -> bool:
+    return isinstance(value, bool | str)
+
+
+_INT_FIELDS: dict[type[BaseModel], frozenset[str]] = {}
+
+
+def _int_fields(model: type[BaseModel]) -> frozenset[str]:
+    found = _INT_FIELDS.get(model)
+    if found is None:
+        found = frozenset(
+            info.alias or name
+            for name, info in model.model_fields.items()
+            if _is_int_field(info.annotation)
+        )
+        _INT_FIELDS[model] = found
+    return found
 
 
 class OutModel(BaseModel):

@@ -188,7 +188,10 @@ class NominationRecordEntryOut(OutModel):
     from_stage: str | None = Field(description="Status before the step")
     to_stage: str | None = Field(description="Status after the step")
     rules: list[str]
-    payload: dict[str, object]
+    payload: dict[str, object] = Field(
+        description="What the step recorded; its keys depend on `action` and are part of the "
+        "hashed entry, so they are kept as written"
+    )
     prev_hash: str
     hash: str
 

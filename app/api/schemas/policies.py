@@ -86,6 +86,34 @@ class PolicyCreate(StrictModel):
     params: PolicyParamsIn = Field(default_factory=PolicyParamsIn)
 
 
+class PolicyParamsOut(BaseModel):
+    """Every parameter of a policy version as stored: decimals and fractions as strings
+    ("0.30", "2/3"), weights a list of strings; null where nothing is set. The meaning of each
+    is in PolicyParamsIn and listPolicyParameters."""
+
+    publicity_working_days: int | None = None
+    publicity_calendar_days: int | None = None
+    secret_ballot: bool | None = None
+    recommendation_majority_required: bool | None = None
+    competitive_weights: list[str] | None = None
+    dissatisfaction_cutoff: str | None = None
+    shortlist_size: int | None = None
+    previous_unit_inspection: bool | None = None
+    previous_unit_years: int | None = None
+    reserve_pool_required: bool | None = None
+    self_nomination_forward_days: int | None = None
+    probation_months: int | None = None
+    probation_for_all_competitive: bool | None = None
+    misconduct_influence_months: int | None = None
+    training_hours_required: int | None = None
+    party_standing_years_township: int | None = None
+    party_standing_years_county: int | None = None
+    party_standing_years_bureau: int | None = None
+    party_standing_years_provincial: int | None = None
+    recommendation_participation: str | None = None
+    tenure_applies_to_township: bool | None = None
+
+
 class PolicyOut(OutModel):
     id: uuid.UUID
     name: str
@@ -94,7 +122,7 @@ class PolicyOut(OutModel):
     description: str
     source: str
     preset: bool = Field(description="Shipped with the service (from the seeds)")
-    params: dict[str, object]
+    params: PolicyParamsOut
     created_at: datetime
 
 

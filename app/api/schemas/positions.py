@@ -15,6 +15,11 @@ from app.domain.enums import FillMethod, RankLevel
 class PositionCreate(StrictModel):
     external_id: Annotated[str, Ident(100, 1)] | None = None
     org_unit: Annotated[str, Line(200, 1)] = Field(examples=["市发展和改革委员会"])
+    unit_id: uuid.UUID | None = Field(
+        default=None,
+        description="The organisation unit (/api/v1/units) whose management authority covers "
+        "it; default: your own unit. Must lie in your scope",
+    )
     title: Annotated[str, Line(200, 1)] = Field(examples=["副主任"])
     rank_level: RankLevel
     fill_method: FillMethod = Field(
@@ -43,6 +48,9 @@ class PositionCreate(StrictModel):
 class PositionPatch(StrictModel):
     external_id: Annotated[str, Ident(100, 1)] | None = None
     org_unit: Annotated[str, Line(200, 1)] | None = None
+    unit_id: uuid.UUID | None = Field(
+        default=None, description="Move to another unit in your scope"
+    )
     title: Annotated[str, Line(200, 1)] | None = None
     probation_applies: StrictBool | None = None
     is_party_post: StrictBool | None = None
@@ -61,6 +69,7 @@ class PositionOut(OutModel):
     id: uuid.UUID
     external_id: str | None
     org_unit: str
+    unit_id: uuid.UUID
     title: str
     rank_level: RankLevel
     is_principal: bool

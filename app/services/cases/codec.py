@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 
 from app.db.models import CaseFact
 from app.domain.errors import Conflict
-from app.domain.facts import KINDS, SCHEMA_VERSION, Fact, FactValue
+from app.domain.facts import KINDS, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, Fact, FactValue
 
 
 @cache
@@ -30,10 +30,11 @@ def from_input(kind: str, data: dict[str, Any]) -> FactValue:
 
 
 def decode(row: CaseFact, superseded_by: dict[Any, Any]) -> Fact:
-    if row.schema_version != SCHEMA_VERSION:
+    if row.schema_version not in READABLE_SCHEMA_VERSIONS:
         raise Conflict(
             f"fact {row.id} ({row.kind}) is stored under schema {row.schema_version}; this "
-            f"service reads schema {SCHEMA_VERSION}. Migrate the database (alembic upgrade head)"
+            f"service reads schemas {', '.join(map(str, sorted(READABLE_SCHEMA_VERSIONS)))} "
+            f"(writes {SCHEMA_VERSION}). Migrate the database (alembic upgrade head)"
         )
     value: FactValue = _adapter(row.kind).validate_python(row.data)
     return Fact(

@@ -8,12 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from app.db import cases_repo as repo
-from app.db.models import Position, SelectionCase
+from app.db.models import Candidate, Position, SelectionCase
 from app.db.uow import UnitOfWork
 from app.domain.errors import Conflict, InvalidInput, raise_if
 from app.domain.guards.motion import headcount
 from app.domain.workflow import Stage
-from app.services import audit, case_members, policies
+from app.services import audit, case_members, policies, scope
 from app.services.cases.loading import Loaded, get, load
 from app.services.context import Actor, Clock
 from app.services.etag import require_match
@@ -32,10 +32,15 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _ensure_candidates(uow: UnitOfWork, ids: list[uuid.UUID]) -> None:
+def _ensure_candidates(uow: UnitOfWork, actor: Actor, ids: list[uuid.UUID]) -> None:
     if len(set(ids)) != len(ids):
         raise InvalidInput("candidate_ids has duplicates")
-    known = repo.known_candidates(uow.session, ids)
+    # A cadre outside the caller's scope is as unknown as a missing one.
+    known = {
+        i
+        for i in repo.known_candidates(uow.session, ids)
+        if scope.contains(uow.session, actor, Candidate, i)
+    }
     missing = [str(i) for i in ids if i not in known]
     if missing:
         raise InvalidInput(f"unknown candidates: {', '.join(missing)}")
@@ -46,13 +51,13 @@ def create(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) ->
     role = actor.role_for("cases.write")
     now = clock.now()
     position = uow.session.get(Position, data["position_id"])
-    if position is None:
+    if position is None or not scope.contains(uow.session, actor, Position, position.id):
         raise InvalidInput(f"position {data['position_id']} does not exist")
     policy_row = policies.resolve(uow.session, data.pop("policy", None))
     free = position.headcount - repo.occupied(uow.session, position.id)
     raise_if(headcount(data["places"], free))
     pool_ids: list[uuid.UUID] = data.pop("candidate_ids", []) or []
-    _ensure_candidates(uow, pool_ids)
+    _ensure_candidates(uow, actor, pool_ids)
     if data.get("external_id") and repo.case_by_external_id(uow.session, data["external_id"]):
         raise Conflict(f"external_id {data['external_id']!r} is already used by another case")
     case = SelectionCase(
@@ -107,7 +112,7 @@ def update_motion(
 ) -> Loaded:
     """The plan may change only while it is a motion; later, the scope is amended by a fact."""
     role = actor.role_for("cases.write")
-    case = get(uow, case_id, lock=True)
+    case = get(uow, case_id, actor=actor, lock=True)
     require_match(if_match, case.version)
     if case.stage != Stage.motion:
         raise Conflict(
@@ -151,8 +156,8 @@ def add_pool_member(
     uow: UnitOfWork, actor: Actor, clock: Clock, case_id: uuid.UUID, candidate_id: uuid.UUID
 ) -> Loaded:
     role = actor.role_for("cases.write")
-    case = get(uow, case_id, lock=True)
-    _ensure_candidates(uow, [candidate_id])
+    case = get(uow, case_id, actor=actor, lock=True)
+    _ensure_candidates(uow, actor, [candidate_id])
     now = clock.now()
     case_members.add_to_pool(uow, actor, role, case, candidate_id, now)
     case.updated_at = now

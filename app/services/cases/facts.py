@@ -96,7 +96,7 @@ def record(
 ) -> tuple[Loaded, Fact]:
     kind = FACT_KINDS[kind_name]
     role = actor.role_for(kind.permission)
-    case = get(uow, case_id, lock=True)
+    case = get(uow, case_id, actor=actor, lock=True)
     if case.stage not in kind.stages:
         raise Conflict(
             f"{kind.name} is recorded in stage {' or '.join(sorted(kind.stages))}; "
@@ -138,6 +138,7 @@ def record(
             **_redacted(kind.name, row.data),
             **effects,
         },
+        locked=True,
     )
     uow.session.flush()
     ld.refresh()
@@ -188,7 +189,7 @@ def listing(
     uow: UnitOfWork, actor: Actor, clock: Clock, case_id: uuid.UUID, kind_name: str
 ) -> tuple[Loaded, list[Fact]]:
     actor.role_for("cases.read")
-    ld = load(uow, get(uow, case_id, lock=False), clock)
+    ld = load(uow, get(uow, case_id, actor=actor, lock=False), clock)
     return ld, [x for x in ld.facts if x.kind == kind_name]
 
 

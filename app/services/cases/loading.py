@@ -33,7 +33,7 @@ from app.domain.enums import (
     SanctionKind,
     SelectionMethod,
 )
-from app.domain.errors import NotFound
+from app.domain.errors import Conflict, NotFound
 from app.domain.facts import ExceptionApproval, Fact
 from app.domain.policy import PolicyParams
 from app.domain.qualification import (
@@ -46,9 +46,9 @@ from app.domain.qualification import (
 from app.domain.qualification import MisconductRecord as MisconductFact
 from app.domain.snapshot import CaseSnapshot, Member, StageEntry
 from app.domain.workflow import Standing
-from app.services import policies
+from app.services import audit, policies, scope
 from app.services.cases import codec
-from app.services.context import Clock
+from app.services.context import Actor, Clock
 
 
 @dataclass(frozen=True)
@@ -104,10 +104,26 @@ class Loaded:
         return next((cc, c) for cc, c in self.members if str(cc.candidate_id) == key)
 
 
-def get(uow: UnitOfWork, case_id: uuid.UUID, *, lock: bool) -> SelectionCase:
+def get(
+    uow: UnitOfWork, case_id: uuid.UUID, *, actor: Actor | None, lock: bool, verify: bool = True
+) -> SelectionCase:
+    """The case, if it lies in the actor's scope (the unit of its position); else the same 404
+    as a missing id. `actor` None: a cascade the rules drive (a cadre leaves every open case,
+    whoever manages those cases), never a caller's request."""
     found = repo.case(uow.session, case_id, lock=lock, postgres=uow.is_postgres)
     if found is None:
         raise NotFound(f"case {case_id} not found")
+    if actor is not None:
+        scope.require(uow.session, actor, SelectionCase, case_id)
+    if verify:
+        # REC-RECORD: the stage and record head on the row against the record's last entry; a
+        # case changed behind the application's back is refused, not acted on or shown as sound.
+        problem = audit.head_problem(uow.session, found)
+        if problem is not None:
+            raise Conflict(
+                f"case {case_id}: {problem}; see GET /api/v1/record/verification",
+                rule="REC-RECORD",
+            )
     return found
 
 

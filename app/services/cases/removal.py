@@ -32,7 +32,7 @@ def apply_misconduct(
     """Every open case of the cadre, in the caller's transaction; returns the affected ids."""
     affected: list[uuid.UUID] = []
     for case_id in repo.cases_of_candidate(uow.session, candidate_id, OPEN_STAGES):
-        ld = load(uow, get(uow, case_id, lock=True), clock)
+        ld = load(uow, get(uow, case_id, actor=None, lock=True), clock)
         plan = removal(ld.snap, str(candidate_id), reason)
         if not plan.moves:
             continue

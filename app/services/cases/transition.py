@@ -70,6 +70,7 @@ def run(
         to_stage=after,
         rules=list(spec.all_rules),
         payload={"reason": reason, **effects},
+        locked=True,
     )
     ld.refresh()
     return before, after
@@ -86,7 +87,7 @@ def transition(
     if_match: str | None,
     validate_only: bool,
 ) -> TransitionOutcome:
-    case = get(uow, case_id, lock=not validate_only)
+    case = get(uow, case_id, actor=actor, lock=not validate_only)
     spec = spec_for(action, case.stage)
     role = actor.role_for(spec.permission)
     if not validate_only:

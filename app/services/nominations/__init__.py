@@ -29,6 +29,7 @@ from app.services.nominations.files import (
 from app.services.nominations.forwarding import InterceptedView, forward, intercepted
 from app.services.nominations.lodging import lodge
 from app.services.nominations.reading import (
+    ORDERS,
     count,
     listing,
     read,
@@ -39,6 +40,7 @@ from app.services.nominations.reviewing import admit, decline, review
 
 __all__ = [
     "ALLOWED_TYPES",
+    "ORDERS",
     "AttachmentStore",
     "AttachmentTooLarge",
     "InterceptedView",

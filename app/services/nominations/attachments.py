@@ -17,7 +17,8 @@ from app.db.nomination_models import Nomination, NominationAttachment
 from app.db.uow import UnitOfWork
 from app.domain import nominations as domain
 from app.domain.errors import InvalidInput, NotFound
-from app.services import audit
+from app.domain.nominations import NominationKind
+from app.services import access_log, audit
 from app.services.context import Actor, Clock
 from app.services.nominations import files
 from app.services.nominations.common import facts_of, visible_row
@@ -116,7 +117,9 @@ def list_attachments(
     uow: UnitOfWork, actor: Actor, nomination_id: uuid.UUID
 ) -> list[NominationAttachment]:
     row = visible_row(uow, actor, nomination_id)
-    return repo.attachments_of(uow.session, [row.id])[row.id]
+    found = repo.attachments_of(uow.session, [row.id])[row.id]
+    _log(uow, actor, row, [a.id for a in found])
+    return found
 
 
 def open_attachment(
@@ -127,11 +130,19 @@ def open_attachment(
     attachment_id: uuid.UUID,
 ) -> tuple[NominationAttachment, Path]:
     """The attachment's row and file (the same confidentiality as the nomination)."""
-    visible_row(uow, actor, nomination_id)
+    row = visible_row(uow, actor, nomination_id)
     att = repo.attachment(uow.session, attachment_id)
     if att is None or att.nomination_id != nomination_id:
         raise NotFound(f"attachment {attachment_id} not found")
     path = store.directory / att.storage_key
     if not path.is_file():
         raise NotFound(f"the file of attachment {attachment_id} is missing from the store")
+    _log(uow, actor, row, [att.id])
     return att, path
+
+
+def _log(uow: UnitOfWork, actor: Actor, row: Nomination, ids: list[uuid.UUID]) -> None:
+    """Evidence of a self-nomination read by anyone but its author is logged."""
+    own = actor.candidate_id is not None and actor.candidate_id == row.candidate_id
+    if row.kind == NominationKind.SELF.value and not own:
+        access_log.log_reads(uow, actor, access_log.ATTACHMENT, ids)

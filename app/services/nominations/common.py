@@ -12,7 +12,7 @@ from app.db.nomination_models import Nomination, NominationAttachment
 from app.db.uow import UnitOfWork
 from app.domain import nominations as domain
 from app.domain.errors import NotFound
-from app.services import audit
+from app.services import access_log, audit, scope
 from app.services.context import PERMISSIONS, Actor
 
 
@@ -49,7 +49,24 @@ def visible_row(
     row = repo.get(uow.session, nomination_id, lock=lock)
     if row is None or not domain.may_see(reader_of(actor), facts_of(row)):
         raise NotFound(f"nomination {nomination_id} not found")
+    # Management authority: the nominee's unit and level lie in the actor's scope.
+    scope.require(uow.session, actor, Nomination, nomination_id)
     return row
+
+
+def log_confidential(uow: UnitOfWork, actor: Actor, rows: list[Nomination]) -> None:
+    """Every read of a self-nomination by someone other than its author is logged
+    (NOM-SELF-CONFIDENTIAL; the auditor reads the log)."""
+    access_log.log_reads(
+        uow,
+        actor,
+        access_log.NOMINATION,
+        (r.id for r in rows if r.kind == domain.NominationKind.SELF.value and not _own(actor, r)),
+    )
+
+
+def _own(actor: Actor, row: Nomination) -> bool:
+    return actor.candidate_id is not None and actor.candidate_id == row.candidate_id
 
 
 def views(uow: UnitOfWork, rows: list[Nomination]) -> list[NominationView]:

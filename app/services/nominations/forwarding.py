@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.db import nominations_repo as repo
+from app.db.nomination_models import Nomination
 from app.db.uow import UnitOfWork
 from app.domain import nominations as domain
+from app.services import access_log, scope
 from app.services.context import Actor, Clock
 from app.services.nominations.common import (
     NominationView,
@@ -87,6 +89,7 @@ def intercepted(
         domain.latest_overdue_deadline(today),
         after=decode_cursor(cursor) if cursor else None,
         limit=limit,
+        within=scope.clause(actor, Nomination),
     )
     nxt = (
         encode_cursor(rows[limit - 1][0].created_at, rows[limit - 1][0].id)
@@ -109,4 +112,8 @@ def intercepted(
                 candidate_id=None if hidden else row.candidate_id,
             )
         )
+    # Naming the nominee discloses the self-nomination: logged like reading it.
+    access_log.log_reads(
+        uow, actor, access_log.NOMINATION, (v.id for v in out if v.candidate_id is not None)
+    )
     return out, nxt

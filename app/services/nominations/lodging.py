@@ -14,12 +14,13 @@ import uuid
 from typing import Any
 
 from app.db import nominations_repo as repo
+from app.db.models import Candidate, Position
 from app.db.nomination_models import Nomination
 from app.db.uow import UnitOfWork
 from app.domain import nominations as domain
 from app.domain.errors import Forbidden, InvalidInput, raise_if
 from app.domain.nominations import NominationKind
-from app.services import calendar_registry, policies
+from app.services import calendar_registry, policies, scope
 from app.services.context import Actor, Clock
 from app.services.nominations.common import NominationView, record
 
@@ -36,12 +37,15 @@ def lodge(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) -> 
     kind = NominationKind(data["kind"])
     role = actor.role_for(_PERMISSION[kind])
     position_id: uuid.UUID | None = data.get("position_id")
-    if position_id is not None and not repo.position_exists(uow.session, position_id):
+    if position_id is not None and not (
+        repo.position_exists(uow.session, position_id)
+        and scope.contains(uow.session, actor, Position, position_id)
+    ):
         raise InvalidInput(f"position {position_id} does not exist")
     if kind is NominationKind.SELF:
         fields = _self_fields(uow, actor, clock, data)
     else:
-        fields = _other_fields(uow, kind, data)
+        fields = _other_fields(uow, actor, kind, data)
     now = clock.now()
     assert actor.principal_id is not None
     row = Nomination(
@@ -80,8 +84,12 @@ def lodge(uow: UnitOfWork, actor: Actor, clock: Clock, data: dict[str, Any]) -> 
     return view
 
 
-def _check_candidate(uow: UnitOfWork, candidate_id: uuid.UUID) -> None:
-    if not repo.candidate_exists(uow.session, candidate_id):
+def _check_candidate(uow: UnitOfWork, actor: Actor | None, candidate_id: uuid.UUID) -> None:
+    """The nominee exists and (`actor` given) lies in the lodging actor's scope: a cadre
+    outside it is as unknown as a missing one."""
+    if not repo.candidate_exists(uow.session, candidate_id) or (
+        actor is not None and not scope.contains(uow.session, actor, Candidate, candidate_id)
+    ):
         raise InvalidInput(f"candidate {candidate_id} does not exist")
 
 
@@ -95,7 +103,8 @@ def _self_fields(
             "your account is not linked to a cadre record; a self-nomination is lodged by the "
             "cadre themself"
         )
-    _check_candidate(uow, actor.candidate_id)
+    # The author's own record, wherever it lies (their own nomination is not a managed read).
+    _check_candidate(uow, None, actor.candidate_id)
     channel = domain.SelfChannel(data["channel"])
     leader_id: uuid.UUID | None = data.get("leader_id")
     choice = domain.ChannelChoice(
@@ -103,6 +112,13 @@ def _self_fields(
         author_id=actor.principal_id,
         leader_id=leader_id,
         leader_roles=repo.principal_roles(uow.session, leader_id) if leader_id else None,
+        # Management authority: only the party leader of the cadre's own unit (NOM-SELF-CHANNEL).
+        leader_same_unit=(
+            repo.principal_unit(uow.session, leader_id)
+            == repo.candidate_unit(uow.session, actor.candidate_id)
+            if leader_id
+            else None
+        ),
     )
     raise_if(domain.channel_violations(choice))
     policy = policies.resolve(uow.session, data.get("policy"))
@@ -131,7 +147,9 @@ def _self_fields(
     }
 
 
-def _other_fields(uow: UnitOfWork, kind: NominationKind, data: dict[str, Any]) -> dict[str, Any]:
+def _other_fields(
+    uow: UnitOfWork, actor: Actor, kind: NominationKind, data: dict[str, Any]
+) -> dict[str, Any]:
     """The columns of a signed, organisational or full-committee nomination: received by the
     organisation department at once."""
     fields: dict[str, Any] = {
@@ -153,5 +171,5 @@ def _other_fields(uow: UnitOfWork, kind: NominationKind, data: dict[str, Any]) -
         }
     elif kind is NominationKind.FULL_COMMITTEE:
         fields |= {k: data.get(k) for k in ("votes_for", "votes_against", "votes_abstain")}
-    _check_candidate(uow, fields["candidate_id"])
+    _check_candidate(uow, actor, fields["candidate_id"])
     return fields

@@ -8,19 +8,35 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 
 from app.db import nominations_repo as repo
 from app.db.models import RecordEntry
+from app.db.nomination_models import Nomination
 from app.db.uow import UnitOfWork
 from app.domain import nominations as domain
-from app.services import audit
+from app.services import audit, scope
 from app.services.context import Actor
-from app.services.nominations.common import NominationView, reader_of, views, visible_row
-from app.services.pagination import decode_cursor, encode_cursor
+from app.services.nominations.common import (
+    NominationView,
+    log_confidential,
+    reader_of,
+    views,
+    visible_row,
+)
+from app.services.pagination import ListOrders
+
+ORDERS = ListOrders(
+    "nominations",
+    Nomination.id,
+    {"created_at": (Nomination.created_at,), "updated_at": (Nomination.updated_at,)},
+)
 
 
 def read(uow: UnitOfWork, actor: Actor, nomination_id: uuid.UUID) -> NominationView:
-    return views(uow, [visible_row(uow, actor, nomination_id)])[0]
+    view = views(uow, [visible_row(uow, actor, nomination_id)])[0]
+    log_confidential(uow, actor, [view.row])
+    return view
 
 
 def listing(
@@ -29,26 +45,27 @@ def listing(
     *,
     cursor: str | None,
     limit: int,
+    sort: str | None = None,
     kind: str | None = None,
     status: str | None = None,
     candidate_id: uuid.UUID | None = None,
     case_id: uuid.UUID | None = None,
+    updated_after: datetime | None = None,
 ) -> tuple[list[NominationView], str | None]:
-    """The nominations the actor may see, oldest first."""
-    rows = repo.page(
-        uow.session,
+    """The nominations the actor may see, oldest first unless `sort` says otherwise."""
+    stmt = repo.list_stmt(
         domain.grants(reader_of(actor)),
-        after=decode_cursor(cursor) if cursor else None,
-        limit=limit,
         kind=kind,
         status=status,
         candidate_id=candidate_id,
         case_id=case_id,
+        updated_after=updated_after,
     )
-    nxt = (
-        encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
-    )
-    return views(uow, rows[:limit]), nxt
+    stmt = scope.restrict(stmt, actor, Nomination)
+    rows = list(uow.session.scalars(ORDERS.page(stmt, sort, cursor, limit)))
+    found = views(uow, rows[:limit])
+    log_confidential(uow, actor, [v.row for v in found])
+    return found, ORDERS.next_cursor(rows, sort, limit)
 
 
 def count(
@@ -68,6 +85,7 @@ def count(
         status=status,
         candidate_id=candidate_id,
         case_id=case_id,
+        within=scope.clause(actor, Nomination),
     )
 
 
@@ -75,8 +93,9 @@ def record_entries(
     uow: UnitOfWork, actor: Actor, nomination_id: uuid.UUID
 ) -> tuple[list[RecordEntry], bool]:
     """The nomination's own record (纪实) and whether its hash chain verifies."""
-    visible_row(uow, actor, nomination_id)
+    row = visible_row(uow, actor, nomination_id)
     entries = repo.record_of(uow.session, nomination_id)
+    log_confidential(uow, actor, [row])
     return entries, audit.verify(entries) is None
 
 
