@@ -30,9 +30,10 @@ run: migrate
 	@echo ">>> Serving on http://$(HOST):$(PORT) (make run PORT=8080 HOST=0.0.0.0 to change; Ctrl-C stops)"
 	$(BIN)/uvicorn app.main:app --factory --host $(HOST) --port $(PORT) --no-proxy-headers
 
-# The whole suite; under CI=true the PostgreSQL run is mandatory (see tests/conftest.py).
+# The whole suite on both cores (pytest-xdist); under CI=true the PostgreSQL run is mandatory
+# (see tests/conftest.py).
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 lint: install
 	$(BIN)/ruff check app tests migrations scripts
