@@ -213,3 +213,13 @@ def attempts_of(session: Session, delivery_id: uuid.UUID) -> list[WebhookAttempt
             .order_by(WebhookAttempt.number)
         )
     )
+
+
+def oldest_due(session: Session, now: datetime) -> datetime | None:
+    """When the longest-waiting pending delivery came due (None: none is due)."""
+    found: datetime | None = session.scalar(
+        select(func.min(WebhookDelivery.next_attempt_at)).where(
+            WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now
+        )
+    )
+    return found

@@ -32,7 +32,7 @@ from app.db import events_repo
 from app.db.event_models import Event, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.db.uow import UnitOfWork
 from app.domain.errors import InvalidInput, NotFound
-from app.services import outbox
+from app.services import ops_metrics, outbox
 from app.services.context import PERMISSIONS, Actor, Clock
 from app.services.pagination import decode_cursor, encode_cursor, paginate
 
@@ -412,8 +412,8 @@ def deliver_due(
 
 
 def sweep(factory: sessionmaker[Session], clock: Clock) -> None:
-    """Periodic: fail the deliveries whose last attempt's worker never reported, and forget
-    previous secrets whose overlap has ended."""
+    """Periodic: fail the deliveries whose last attempt's worker never reported, forget
+    previous secrets whose overlap has ended, and report the delivery lag."""
     with UnitOfWork(factory) as uow:
         now = clock.now()
         events_repo.exhausted_claims(uow.session, now)
@@ -423,4 +423,7 @@ def sweep(factory: sessionmaker[Session], clock: Clock) -> None:
             .values(previous_secret=None, previous_secret_until=None)
             .execution_options(synchronize_session=False)
         )
+        oldest = events_repo.oldest_due(uow.session, now)
         uow.commit()
+    # cadre_webhook_delivery_lag_seconds: how long the oldest due delivery has waited.
+    ops_metrics.set_webhook_delivery_lag((now - oldest).total_seconds() if oldest else 0.0)

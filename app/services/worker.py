@@ -56,6 +56,8 @@ def register(job: Job) -> Job:
 
 
 register(Job("webhooks.sweep", timedelta(seconds=30), webhooks.sweep))
+
+
 # Signed checkpoints of every record chain, outside the database (REC-RECORD): once an hour.
 def _checkpoint(factory: sessionmaker[Session], _clock: Clock) -> None:
     checkpoints.write_checkpoint(factory, Settings())

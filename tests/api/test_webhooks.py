@@ -25,7 +25,7 @@ from app.services.worker import JOBS, Worker, acquire_tick
 from app.settings import Settings
 from examples.webhook_receiver import Received, make_server
 from tests.api.test_nominations import lodge, new_cadre, new_leader, self_body
-from tests.case_driver import ok
+from tests.case_driver import Driver, ok
 from tests.conftest import Principals
 from tests.factories import candidate_body
 
@@ -421,3 +421,25 @@ def test_embedded_worker_runs_in_the_app_lifespan_only_when_enabled(
     with TestClient(app):
         assert len(_worker_threads()) == 1
     assert _worker_threads() == []
+
+
+def test_the_sweep_reports_the_delivery_lag(
+    client: TestClient,
+    tokens: Principals,
+    session_factory: sessionmaker[Session],
+    clock: FixedClock,
+) -> None:
+    from app.services import ops_metrics, webhooks
+
+    def lag() -> float:
+        return float(ops_metrics.WEBHOOK_DELIVERY_LAG._value.get())
+
+    webhooks.sweep(session_factory, clock)
+    assert lag() == 0.0
+    org = tokens["org_department"]
+    subscribe(client, org, "https://hr.example/hook", ["*"])
+    d = Driver(client, org)
+    d.candidate()  # an event, and a delivery due now that nobody delivers
+    clock.set(clock.now() + timedelta(seconds=90))
+    webhooks.sweep(session_factory, clock)
+    assert 90.0 <= lag() < 91.0
