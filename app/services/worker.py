@@ -30,8 +30,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.event_models import WorkerJob
 from app.db.uow import UnitOfWork
-from app.services import checkpoints, webhooks
-from app.services.context import Clock
+from app.domain.enums import Role
+from app.services import calendar, checkpoints, webhooks, work_queue
+from app.services.context import Actor, Clock
 from app.settings import Settings
 
 log = logging.getLogger("cadre.worker")
@@ -64,6 +65,36 @@ def _checkpoint(factory: sessionmaker[Session], _clock: Clock) -> None:
 
 
 register(Job("record.checkpoint", timedelta(hours=1), _checkpoint))
+
+# The work queue as the organisation department would see it, unrestricted by unit.
+_OVERSEER = Actor(
+    principal_id=None, name="worker", org_unit="", roles=frozenset({Role.ORG_DEPARTMENT})
+)
+
+
+def digest(factory: sessionmaker[Session], clock: Clock) -> dict[str, int]:
+    """Daily: overdue work (publicity windows, probation terms, training and forwarding
+    deadlines) and missing calendar years, each a WARNING line for the operator's alerting.
+    Returns the overdue counts by kind."""
+    with UnitOfWork(factory, read_only=True) as uow:
+        items = work_queue.queue(uow, _OVERSEER, clock, within_days=0)
+        missing = calendar.warnings(uow.session, clock.today())
+    overdue: dict[str, int] = {}
+    for item in items:
+        if item.overdue:
+            overdue[item.kind] = overdue.get(item.kind, 0) + 1
+    for kind, n in sorted(overdue.items()):
+        log.warning("overdue work: %d %s item(s); see GET /api/v1/work-queue", n, kind)
+    for line in missing:
+        log.warning("calendar: %s", line)
+    return overdue
+
+
+def _digest(factory: sessionmaker[Session], clock: Clock) -> None:
+    digest(factory, clock)
+
+
+register(Job("oversight.digest", timedelta(days=1), _digest))
 
 
 def worker_name() -> str:

@@ -97,3 +97,27 @@ def test_bad_filters_and_roles(client: TestClient, tokens: Principals) -> None:
     for role in ("auditor", "discipline_inspection", "cadre", "unit_party_leader"):
         assert client.get(URL, headers=tokens[role]).status_code == 403, role
     assert client.get(URL).status_code == 401
+
+
+def test_the_daily_digest_warns_of_overdue_work(
+    client: TestClient,
+    tokens: Principals,
+    session_factory: Any,
+    caplog: Any,
+) -> None:
+    from datetime import timedelta
+
+    from app.services.worker import JOBS, digest
+
+    assert JOBS["oversight.digest"].every == timedelta(days=1)
+    app: Any = client.app
+    clock = app.state.clock
+    org = tokens["org_department"]
+    d = Driver(client, org)
+    to_publicity(d, [{}])
+    d.on("2026-04-03")  # the window's last day: due, not yet overdue
+    assert digest(session_factory, clock) == {}
+    d.on("2026-04-04")
+    caplog.set_level("WARNING", logger="cadre.worker")
+    assert digest(session_factory, clock) == {"publicity_closes": 1}
+    assert "overdue work: 1 publicity_closes" in caplog.text
