@@ -84,7 +84,7 @@ class Candidate(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True, default=None)
-    name: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(100))  # (name, id): ix_candidates_name_id
     gender: Mapped[str] = mapped_column(String(16))
     birth_date: Mapped[date] = mapped_column(Date)
     ethnicity: Mapped[str] = mapped_column(String(50))

@@ -41,6 +41,7 @@ INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 # planner may pick them and sort again (an incremental sort) instead of reading in order.
 REDUNDANT: tuple[tuple[str, str, str], ...] = (
     ("candidates", "ix_candidates_updated_at", "updated_at"),
+    ("candidates", "ix_candidates_name", "name"),
     ("selection_cases", "ix_selection_cases_updated_at", "updated_at"),
 )
 
